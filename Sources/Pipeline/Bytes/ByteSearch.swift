@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Substring search over bytes (memmem is a GNU extension Swift does not import): memchr for the first byte,
+/// memcmp for the rest.
+public enum ByteSearch {
+    public static func contains(_ p: UnsafePointer<UInt8>, _ n: Int, _ needle: [UInt8]) -> Bool {
+        let m = needle.count
+        guard m > 0 else { return true }
+        guard m <= n else { return false }
+        return needle.withUnsafeBufferPointer { nb in
+            let first = Int32(nb[0])
+            var i = 0
+            let last = n - m
+            while i <= last {
+                guard let hit = memchr(p + i, first, last - i + 1) else { return false }
+                let at = p.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(p + at, nb.baseAddress!, m) == 0 { return true }
+                i = at + 1
+            }
+            return false
+        }
+    }
+}

@@ -1,0 +1,116 @@
+/// Writes one entry in the segment line format (DESIGN.md §3), field order fixed:
+/// `{"timestamp","level","message","context":{service,version,environment,host,userId?,sessionId,requestId},
+/// "metadata"?,"stack"?}` and a newline. Pure function of its inputs (plus the ID generator and time cache).
+public enum EntryWriter {
+    private static let levelJSON: [[UInt8]] = Level.allCases.map { Array("\"\($0.name)\"".utf8) }
+
+    @inline(__always)
+    public static func write(_ e: ParsedEntry, level: Level, timestamp: Int64, line: UnsafeBufferPointer<UInt8>,
+                             meta: [MetaField], session: [UInt8], enrichment: Enrichment,
+                             times: inout TimestampFormatter, ids: inout UUIDv7Generator, readMillis: Int64,
+                             to out: ByteBuffer) {
+        let base = line.baseAddress!
+        out.reserve(128 + line.count)
+        out.append("{\"timestamp\":\"")
+        times.write(timestamp, to: out.end)
+        out.count += TimestampFormatter.width
+        out.append("\",\"level\":")
+        out.append(levelJSON[Int(level.rawValue)])
+        out.append(",\"message\":")
+        if e.message.isPresent { quoted(e.message, base, out) } else { out.append("\"\"") }
+        out.append(",\"context\":{\"service\":")
+        field(e.service, enrichment.serviceJSON, base, out)
+        out.append(",\"version\":")
+        field(e.version, enrichment.versionJSON, base, out)
+        out.append(",\"environment\":")
+        field(e.environment, enrichment.environmentJSON, base, out)
+        out.append(",\"host\":")
+        field(e.host, enrichment.hostJSON, base, out)
+        if e.userId.isPresent {
+            out.append(",\"userId\":")
+            quoted(e.userId, base, out)
+        }
+        out.append(",\"sessionId\":")
+        field(e.sessionId, session, base, out)
+        out.append(",\"requestId\":")
+        if e.requestId.isPresent {
+            quoted(e.requestId, base, out)
+        } else {
+            out.reserve(38)
+            out.append(0x22)
+            ids.write(millis: readMillis, to: out.end)
+            out.count += 36
+            out.append(0x22)
+        }
+        out.append(0x7d)
+        if e.metaCount > 0 { metadata(e, meta, base, out) }
+        if e.stack.isPresent {
+            out.append(",\"stack\":")
+            quoted(e.stack, base, out)
+        }
+        out.append(0x7d)
+        out.append(0x0a)
+    }
+
+    @inline(__always)
+    private static func field(_ v: FieldValue, _ fallback: [UInt8], _ base: UnsafePointer<UInt8>, _ out: ByteBuffer) {
+        if v.isPresent { quoted(v, base, out) } else { out.append(fallback) }
+    }
+
+    /// Writes a value as a JSON string, whatever its input kind.
+    @inline(__always)
+    static func quoted(_ v: FieldValue, _ base: UnsafePointer<UInt8>, _ out: ByteBuffer) {
+        if v.kind == .literal {
+            out.append(0x22); out.append(MetaLiteral.table[Int(v.start)]); out.append(0x22)
+            return
+        }
+        let p = base + Int(v.start)
+        let n = v.count
+        out.append(0x22)
+        if v.clean && v.kind != .jsonValue {
+            out.append(p, n)
+        } else if v.kind == .jsonString {
+            JSONStringWriter.appendJSONContent(p, n, to: out)
+        } else {
+            JSONStringWriter.appendText(p, n, to: out)
+        }
+        out.append(0x22)
+    }
+
+    /// Writes a value as JSON: raw JSON values stay values, the rest become strings.
+    @inline(__always)
+    private static func value(_ v: FieldValue, _ base: UnsafePointer<UInt8>, _ out: ByteBuffer) {
+        switch v.kind {
+        case .literal: out.append(MetaLiteral.table[Int(v.start)])
+        case .jsonValue:
+            if v.clean { out.append(base + Int(v.start), v.count) } else {
+                JSONStringWriter.appendJSONValue(base + Int(v.start), v.count, to: out)
+            }
+        default: quoted(v, base, out)
+        }
+    }
+
+    private static func metadata(_ e: ParsedEntry, _ meta: [MetaField], _ base: UnsafePointer<UInt8>,
+                                 _ out: ByteBuffer) {
+        out.append(",\"metadata\":{")
+        var first = true
+        for k in e.metaStart..<(e.metaStart + e.metaCount) {
+            let m = meta[k]
+            if m.value.kind == .members {
+                var s = Int(m.value.start), t = Int(m.value.end)
+                while s < t, ASCII.isWhitespace(base[s]) { s += 1 }
+                while t > s, ASCII.isWhitespace(base[t - 1]) { t -= 1 }
+                guard t > s else { continue }
+                if !first { out.append(0x2c) }
+                if m.value.clean { out.append(base + s, t - s) } else { JSONStringWriter.appendJSONValue(base + s, t - s, to: out) }
+            } else {
+                if !first { out.append(0x2c) }
+                quoted(m.key, base, out)
+                out.append(0x3a)
+                value(m.value, base, out)
+            }
+            first = false
+        }
+        out.append(0x7d)
+    }
+}

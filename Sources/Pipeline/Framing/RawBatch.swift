@@ -1,0 +1,52 @@
+/// Where a batch came from: names the source and carries its session ID (one per run of a source).
+public final class SourceOrigin: Sendable {
+    public let name: String
+    public let sessionId: String
+
+    public init(name: String, sessionId: String) {
+        self.name = name
+        self.sessionId = sessionId
+    }
+}
+
+/// One framed line inside a batch's buffer.
+public struct LineRef: Sendable {
+    public var start: Int32
+    public var length: Int32
+    /// When the line was read (epoch ms).
+    public var readMillis: Int64
+    /// Set when the line was cut at `--max-line-bytes`.
+    public var truncated: Bool
+
+    public init(start: Int, length: Int, readMillis: Int64, truncated: Bool = false) {
+        self.start = Int32(start)
+        self.length = Int32(length)
+        self.readMillis = readMillis
+        self.truncated = truncated
+    }
+}
+
+/// Why a batch was closed; a batch closed by time or end of input is made durable at once.
+public enum BatchClose: Sendable {
+    case full, timeout, end
+}
+
+/// Raw lines moving from a source to the workers: one contiguous buffer plus line ranges.
+///
+/// Ownership passes with the batch: the source never touches the buffer after handing it on.
+public final class RawBatch: @unchecked Sendable {
+    public let buffer: ByteBuffer
+    public let lines: [LineRef]
+    public let origin: SourceOrigin
+    public let close: BatchClose
+    /// Bytes of input this batch completes (for checkpoints); set by the source.
+    public let inputBytes: Int
+
+    public init(buffer: ByteBuffer, lines: [LineRef], origin: SourceOrigin, close: BatchClose, inputBytes: Int) {
+        self.buffer = buffer
+        self.lines = lines
+        self.origin = origin
+        self.close = close
+        self.inputBytes = inputBytes
+    }
+}

@@ -1,0 +1,97 @@
+/// Parses a JSON object line into the entry model.
+///
+/// Known keys (and their usual aliases, see `FieldKey`) map to the model; `context` members map to context slots;
+/// `metadata` members and every other key are kept under `metadata`. A value of the wrong shape for its slot
+/// (e.g. an unreadable timestamp) is kept under `metadata` too: nothing from the input is lost.
+public enum JSONLineParser: LineParser {
+    public static func parse(_ line: UnsafeBufferPointer<UInt8>, into entry: inout ParsedEntry, meta: inout [MetaField],
+                             context: ParseContext) -> Bool {
+        let s = JSONScanner(b: line)
+        entry.metaStart = meta.count
+        var ok = true
+        guard let end = s.members(s.skipWS(0), { ks, ke, kc, vs, ve, vc in
+            if !assign(line, s, ks, ke, kc, vs, ve, vc, &entry, &meta, context) { ok = false }
+        }), ok, s.skipWS(end) == line.count else { return false }
+        entry.metaCount = meta.count - entry.metaStart
+        return true
+    }
+
+    /// Places one top-level member; false when the line must be rejected (a `context` that is not valid).
+    @inline(__always)
+    private static func assign(_ b: UnsafeBufferPointer<UInt8>, _ s: JSONScanner, _ ks: Int, _ ke: Int, _ kc: Bool,
+                               _ vs: Int, _ ve: Int, _ vc: Bool, _ entry: inout ParsedEntry, _ meta: inout [MetaField],
+                               _ context: ParseContext) -> Bool {
+        let key = FieldKey.classify(b, ks, ke)
+        let isString = b[vs] == 0x22
+        let asString = FieldValue(start: vs + 1, end: ve - 1, kind: .jsonString, clean: vc)
+        var placed = false
+        switch key {
+        case .timestamp where entry.timestampMillis == nil:
+            let t = isString ? TimestampParser.parseAny(b, vs + 1, ve - 1, referenceMillis: context.readMillis)
+                             : TimestampParser.parseEpoch(b, vs, ve)
+            if let t { entry.timestampMillis = t; placed = true }
+        case .level where entry.level == nil:
+            entry.level = isString ? Level(word: UnsafeBufferPointer(rebasing: b[(vs + 1)..<(ve - 1)]))
+                                   : numericLevel(b, vs, ve)
+            placed = entry.level != nil
+        case .message where !entry.message.isPresent:
+            entry.message = isString ? asString : FieldValue(start: vs, end: ve, kind: .jsonValue, clean: vc)
+            placed = true
+        case .stack where !entry.stack.isPresent && isString:
+            entry.stack = asString
+            placed = true
+        case .context where b[vs] == UInt8(ascii: "{"):
+            _ = s.members(vs) { cks, cke, ckc, cvs, cve, cvc in
+                let ck = FieldKey.classify(b, cks, cke)
+                if !(scalarContext(b, ck, cvs, cve, cvc, &entry)) {
+                    meta.append(MetaField(key: FieldValue(start: cks, end: cke, kind: .jsonString, clean: ckc),
+                                          value: FieldValue(start: cvs, end: cve, kind: .jsonValue, clean: cvc)))
+                }
+            }
+            placed = true
+        case .metadata where b[vs] == UInt8(ascii: "{"):
+            meta.append(MetaField(key: .none, value: FieldValue(start: vs + 1, end: ve - 1, kind: .members, clean: vc)))
+            placed = true
+        case .service, .version, .environment, .host, .userId, .sessionId, .requestId:
+            placed = scalarContext(b, key, vs, ve, vc, &entry)
+        default:
+            break
+        }
+        if !placed {
+            meta.append(MetaField(key: FieldValue(start: ks, end: ke, kind: .jsonString, clean: kc),
+                                  value: FieldValue(start: vs, end: ve, kind: .jsonValue, clean: vc)))
+        }
+        return true
+    }
+
+    /// Puts a string or number value into a context slot; null counts as placed (it is an absent value).
+    @inline(__always)
+    private static func scalarContext(_ b: UnsafeBufferPointer<UInt8>, _ key: FieldKey, _ vs: Int, _ ve: Int,
+                                      _ vc: Bool, _ entry: inout ParsedEntry) -> Bool {
+        let c = b[vs]
+        if c == 0x22 {
+            return entry.setContext(key, FieldValue(start: vs + 1, end: ve - 1, kind: .jsonString, clean: vc))
+        }
+        if c == 45 || ASCII.isDigit(c) {
+            return entry.setContext(key, FieldValue(start: vs, end: ve, kind: .text, clean: true))
+        }
+        if c == UInt8(ascii: "n") { return key != .other }
+        return false
+    }
+
+    /// Numeric levels: syslog severities 0–7, or pino/bunyan's 10–60.
+    private static func numericLevel(_ b: UnsafeBufferPointer<UInt8>, _ vs: Int, _ ve: Int) -> Level? {
+        guard ve - vs <= 2 else { return nil }
+        var v = 0
+        for i in vs..<ve { guard ASCII.isDigit(b[i]) else { return nil }; v = v * 10 + Int(b[i] - 48) }
+        switch v {
+        case 0...7: return Level(syslogSeverity: v)
+        case 10, 20: return .debug
+        case 30: return .info
+        case 40: return .warn
+        case 50: return .error
+        case 60: return .fatal
+        default: return nil
+        }
+    }
+}

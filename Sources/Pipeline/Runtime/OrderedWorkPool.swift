@@ -1,0 +1,73 @@
+import Dispatch
+import Foundation
+
+/// Runs a CPU stage on several batches at once and delivers the results in submission order.
+///
+/// Threading: `submit` is called from one producer thread and blocks while `maxInFlight` batches are between
+/// submission and delivery: that is the back-pressure that reaches the source. `process` runs on a concurrent
+/// queue, at most `workers` at a time; `deliver` runs on one serial queue, strictly in order, so a sink behind it
+/// needs no locks. Per-worker state (encoders, codecs) comes from `makeWorker`, one per concurrent slot.
+public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendable {
+    private let inFlight: DispatchSemaphore
+    private let workQueue = DispatchQueue(label: "logpipe.work", attributes: .concurrent)
+    private let deliverQueue = DispatchQueue(label: "logpipe.deliver")
+    private let group = DispatchGroup()
+    private let idle = NSLock()
+    private var idleWorkers: [Worker] = []
+    private let workerSlots: DispatchSemaphore
+    private let process: (Worker, RawBatch) -> Output
+    private let deliver: (Output) -> Void
+    private var nextSequence = 0
+    // Touched on deliverQueue only.
+    private var nextToDeliver = 0
+    private var waiting: [Int: Output] = [:]
+
+    public init(workers: Int, maxInFlight: Int, makeWorker: () -> Worker,
+                process: @escaping (Worker, RawBatch) -> Output, deliver: @escaping (Output) -> Void) {
+        let workers = max(1, workers)
+        inFlight = DispatchSemaphore(value: max(maxInFlight, workers))
+        workerSlots = DispatchSemaphore(value: workers)
+        idleWorkers = (0..<workers).map { _ in makeWorker() }
+        self.process = process
+        self.deliver = deliver
+    }
+
+    /// Hands a batch to the stage; blocks while the pipeline is full.
+    public func submit(_ batch: RawBatch) {
+        inFlight.wait()
+        let sequence = nextSequence
+        nextSequence += 1
+        group.enter()
+        workQueue.async { [self] in
+            workerSlots.wait()
+            idle.lock()
+            let worker = idleWorkers.removeLast()
+            idle.unlock()
+            let output = process(worker, batch)
+            idle.lock()
+            idleWorkers.append(worker)
+            idle.unlock()
+            workerSlots.signal()
+            deliverQueue.async { [self] in
+                waiting[sequence] = output
+                while let next = waiting.removeValue(forKey: nextToDeliver) {
+                    deliver(next)
+                    nextToDeliver += 1
+                    inFlight.signal()
+                    group.leave()
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on the delivery queue after everything submitted so far has been delivered.
+    public func afterDelivered(_ body: @escaping () -> Void) {
+        group.notify(queue: deliverQueue, execute: body)
+    }
+
+    /// Blocks until every submitted batch has been delivered.
+    public func drain() {
+        group.wait()
+        deliverQueue.sync {}
+    }
+}

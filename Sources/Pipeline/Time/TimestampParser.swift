@@ -1,0 +1,142 @@
+/// Parses the timestamp shapes found in logs into epoch milliseconds (UTC).
+///
+/// Accepts RFC 3339 / ISO 8601 (`2026-11-27T09:00:00.123Z`, `+02:00` offsets, space instead of `T`, `,` as the
+/// fraction mark, no zone = UTC), BSD syslog's `Nov 27 09:00:01` (year inferred from `referenceMillis`), and epoch
+/// numbers in seconds, milliseconds, microseconds or nanoseconds (by magnitude). Pure functions, no allocation.
+public enum TimestampParser {
+    /// Parses an ISO-like timestamp at the start of `b[from..<to]`; returns the value and the index after it.
+    public static func parseISO(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> (millis: Int64, end: Int)? {
+        var i = from
+        func num(_ n: Int) -> Int? {
+            guard i + n <= to else { return nil }
+            var v = 0
+            for k in 0..<n {
+                let c = b[i + k] &- 48
+                guard c < 10 else { return nil }
+                v = v * 10 + Int(c)
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < to, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = num(4), expect(45), let month = num(2), expect(45), let day = num(2) else { return nil }
+        guard i < to, b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == 32 else { return nil }
+        i += 1
+        guard let hour = num(2), expect(58), let minute = num(2), expect(58), let second = num(2) else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
+        var millis = 0
+        if i < to, b[i] == 46 || b[i] == 44 {
+            i += 1
+            var digits = 0
+            while i < to, ASCII.isDigit(b[i]) {
+                if digits < 3 { millis = millis * 10 + Int(b[i] - 48) }
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            while digits < 3 { millis *= 10; digits += 1 }
+        }
+        var offsetMinutes = 0
+        if i < to {
+            let c = b[i]
+            if c == UInt8(ascii: "Z") || c == UInt8(ascii: "z") {
+                i += 1
+            } else if c == 43 || c == 45 {
+                let sign = c == 45 ? -1 : 1
+                let save = i
+                i += 1
+                if let oh = num(2) {
+                    _ = expect(58)
+                    if let om = num(2) { offsetMinutes = sign * (oh * 60 + om) } else { i = save }
+                } else {
+                    i = save
+                }
+            }
+        }
+        let local = CivilTime.epochMillis(year: year, month: month, day: day, hour: hour, minute: minute,
+                                          second: min(second, 59), millis: millis)
+        return (local - Int64(offsetMinutes) * 60_000, i)
+    }
+
+    /// Parses BSD syslog's `Mmm dd hh:mm:ss` (day may be space-padded). The year is the one that puts the time
+    /// closest before `referenceMillis` + 1 day.
+    public static func parseBSD(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int,
+                                referenceMillis: Int64) -> (millis: Int64, end: Int)? {
+        guard to - from >= 15 else { return nil }
+        let m0 = b[from] | 0x20, m1 = b[from + 1] | 0x20, m2 = b[from + 2] | 0x20
+        let key = UInt32(m0) << 16 | UInt32(m1) << 8 | UInt32(m2)
+        let months: [UInt32] = [0x6a616e, 0x666562, 0x6d6172, 0x617072, 0x6d6179, 0x6a756e,
+                                0x6a756c, 0x617567, 0x736570, 0x6f6374, 0x6e6f76, 0x646563]
+        guard let mi = months.firstIndex(of: key), b[from + 3] == 32 else { return nil }
+        var i = from + 4
+        if b[i] == 32 { i += 1 }
+        var day = 0
+        while i < to, ASCII.isDigit(b[i]) { day = day * 10 + Int(b[i] - 48); i += 1 }
+        guard (1...31).contains(day), i + 9 <= to, b[i] == 32 else { return nil }
+        i += 1
+        func two(_ at: Int) -> Int? {
+            let a = b[at] &- 48, c = b[at + 1] &- 48
+            return a < 10 && c < 10 ? Int(a) * 10 + Int(c) : nil
+        }
+        guard let h = two(i), b[i + 2] == 58, let mnt = two(i + 3), b[i + 5] == 58, let s = two(i + 6),
+              h < 24, mnt < 60, s < 61 else { return nil }
+        i += 8
+        var millis = 0
+        if i < to, b[i] == 46 {
+            var j = i + 1, digits = 0
+            while j < to, ASCII.isDigit(b[j]) { if digits < 3 { millis = millis * 10 + Int(b[j] - 48) }; digits += 1; j += 1 }
+            if digits > 0 { while digits < 3 { millis *= 10; digits += 1 }; i = j }
+        }
+        let refYear = CivilTime.date(days: Int(referenceMillis / 86_400_000)).year
+        var t = CivilTime.epochMillis(year: refYear, month: mi + 1, day: day, hour: h, minute: mnt, second: min(s, 59),
+                                      millis: millis)
+        if t > referenceMillis + 86_400_000 {
+            t = CivilTime.epochMillis(year: refYear - 1, month: mi + 1, day: day, hour: h, minute: mnt,
+                                      second: min(s, 59), millis: millis)
+        }
+        return (t, i)
+    }
+
+    /// Parses an epoch number (integer or decimal) in `b[from..<to]`, whole range. Magnitude picks the unit.
+    public static func parseEpoch(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int64? {
+        var i = from
+        var whole: Int64 = 0
+        var digits = 0
+        while i < to, ASCII.isDigit(b[i]) {
+            guard digits < 19 else { return nil }
+            whole = whole * 10 + Int64(b[i] - 48)
+            digits += 1
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        var frac: Int64 = 0, fracDigits = 0
+        if i < to, b[i] == 46 {
+            i += 1
+            while i < to, ASCII.isDigit(b[i]) {
+                if fracDigits < 3 { frac = frac * 10 + Int64(b[i] - 48); fracDigits += 1 }
+                i += 1
+            }
+            while fracDigits < 3 { frac *= 10; fracDigits += 1 }
+        }
+        guard i == to else { return nil }
+        switch whole {
+        case ..<100_000_000_000: return whole * 1000 + frac          // seconds (until year 5138)
+        case ..<100_000_000_000_000: return whole                      // milliseconds
+        case ..<100_000_000_000_000_000: return whole / 1000           // microseconds
+        default: return whole / 1_000_000                              // nanoseconds
+        }
+    }
+
+    /// Parses a whole field as any supported shape.
+    public static func parseAny(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int,
+                                referenceMillis: Int64) -> Int64? {
+        if let r = parseISO(b, from, to), r.end == to { return r.millis }
+        if let e = parseEpoch(b, from, to) { return e }
+        if let r = parseBSD(b, from, to, referenceMillis: referenceMillis), r.end == to { return r.millis }
+        return nil
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Pipeline
+
+/// The segment being written: its file, running hash and counts. Becomes a finalized segment + manifest.
+final class OpenSegment {
+    let name: SegmentName
+    let directory: String
+    private var fd: Int32
+    private let hasher = SHA256Hasher()
+    private let createdMillis: Int64
+    private(set) var entries = 0
+    private(set) var uncompressedBytes = 0
+    private(set) var bytes = 0
+    private var levels = [Int](repeating: 0, count: 5)
+    private var minTimestamp = Int64.max
+    private var maxTimestamp = Int64.min
+    private var dirty = false
+
+    init(name: SegmentName, directory: String, fd: Int32, createdMillis: Int64) {
+        self.name = name
+        self.directory = directory
+        self.fd = fd
+        self.createdMillis = createdMillis
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    var openPath: String { directory + "/" + name.openFileName }
+
+    /// Appends one complete frame holding `entries` (offsets relative to the batch output, from `startOffset`).
+    func append(frame: UnsafeBufferPointer<UInt8>, entries infos: ArraySlice<EntryInfo>, startOffset: Int) throws {
+        var p = frame.baseAddress!
+        var left = frame.count
+        while left > 0 {
+            let n = Foundation.write(fd, p, left)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SinkError.io(operation: "write", path: openPath, errno: errno)
+            }
+            p += n
+            left -= n
+        }
+        hasher.update(frame.baseAddress!, frame.count)
+        bytes += frame.count
+        entries += infos.count
+        uncompressedBytes += Int(infos.last!.end) - startOffset
+        for info in infos {
+            levels[Int(info.level.rawValue)] += 1
+            if info.timestampMillis < minTimestamp { minTimestamp = info.timestampMillis }
+            if info.timestampMillis > maxTimestamp { maxTimestamp = info.timestampMillis }
+        }
+        dirty = true
+    }
+
+    func sync() throws {
+        guard dirty else { return }
+        guard fsync(fd) == 0 else { throw SinkError.io(operation: "fsync", path: openPath, errno: errno) }
+        dirty = false
+    }
+
+    /// fsync, rename `.open` → final, fsync the directory, then write the manifest atomically.
+    func finalize(directoryFD: Int32) throws -> SegmentManifest {
+        try sync()
+        close(fd)
+        fd = -1
+        let finalPath = directory + "/" + name.fileName
+        guard rename(openPath, finalPath) == 0 else { throw SinkError.io(operation: "rename", path: openPath, errno: errno) }
+        fsync(directoryFD)
+        var times = TimestampFormatter()
+        let manifest = SegmentManifest(
+            segment: name.fileName, codec: name.codec.rawValue, entries: entries, uncompressedBytes: uncompressedBytes,
+            bytes: bytes, sha256: hasher.finalizeHex(),
+            firstTimestamp: entries > 0 ? times.string(minTimestamp) : nil,
+            lastTimestamp: entries > 0 ? times.string(maxTimestamp) : nil,
+            levels: Dictionary(uniqueKeysWithValues: Level.allCases.map { ($0.name, levels[Int($0.rawValue)]) }),
+            createdAt: times.string(createdMillis))
+        try ManifestWriter.write(manifest, to: directory + "/" + name.manifestFileName, directoryFD: directoryFD)
+        return manifest
+    }
+}
+
+/// Writes a manifest atomically: temp file, fsync, rename, fsync of the directory.
+enum ManifestWriter {
+    static func write(_ manifest: SegmentManifest, to path: String, directoryFD: Int32) throws {
+        let tmp = path + ".tmp"
+        let data = manifest.jsonData()
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw SinkError.io(operation: "create", path: tmp, errno: errno) }
+        let ok = data.withUnsafeBytes { raw -> Bool in
+            var p = raw.baseAddress!, left = raw.count
+            while left > 0 {
+                let n = Foundation.write(fd, p, left)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                p += n; left -= n
+            }
+            return fsync(fd) == 0
+        }
+        let code = errno
+        close(fd)
+        guard ok else { unlink(tmp); throw SinkError.io(operation: "write", path: tmp, errno: code) }
+        guard rename(tmp, path) == 0 else { throw SinkError.io(operation: "rename", path: tmp, errno: errno) }
+        fsync(directoryFD)
+    }
+}

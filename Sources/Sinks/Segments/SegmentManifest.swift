@@ -1,0 +1,34 @@
+import Foundation
+import Pipeline
+
+/// The `<stem>.meta.json` beside a finalized segment (DESIGN.md §3). `firstTimestamp`/`lastTimestamp` are the
+/// earliest and latest entry times in the segment, so a time filter can skip it without opening it.
+public struct SegmentManifest: Codable, Sendable, Equatable {
+    public var segment: String
+    public var codec: String
+    public var entries: Int
+    public var uncompressedBytes: Int
+    public var bytes: Int
+    public var sha256: String
+    public var firstTimestamp: String?
+    public var lastTimestamp: String?
+    public var levels: [String: Int]
+    public var createdAt: String
+
+    /// The manifest as JSON, keys in the documented order.
+    public func jsonData() -> Data {
+        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        let levelsText = Level.allCases.map { "\(q($0.name)): \(levels[$0.name] ?? 0)" }.joined(separator: ", ")
+        let text = """
+        {"segment": \(q(segment)), "codec": \(q(codec)), "entries": \(entries), "uncompressedBytes": \(uncompressedBytes), \
+        "bytes": \(bytes), "sha256": \(q(sha256)), "firstTimestamp": \(firstTimestamp.map(q) ?? "null"), \
+        "lastTimestamp": \(lastTimestamp.map(q) ?? "null"), "levels": {\(levelsText)}, "createdAt": \(q(createdAt))}
+
+        """
+        return Data(text.utf8)
+    }
+
+    public static func read(_ path: String) throws -> SegmentManifest {
+        try JSONDecoder().decode(SegmentManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}

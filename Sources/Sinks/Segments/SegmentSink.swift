@@ -1,0 +1,150 @@
+import Foundation
+import Pipeline
+
+/// Options of the segment sink (`--out`, `--codec`, `--segment-max-*`, `--max-segments`).
+public struct SegmentOptions: Sendable {
+    public var directory: String
+    public var codec: SegmentCodec
+    public var codecLevel: Int?
+    public var maxBytes: Int
+    public var maxEntries: Int
+    public var maxSegments: Int?
+
+    public init(directory: String, codec: SegmentCodec = .lz4, codecLevel: Int? = nil, maxBytes: Int = 128 << 20,
+                maxEntries: Int = .max, maxSegments: Int? = nil) {
+        self.directory = directory
+        self.codec = codec
+        self.codecLevel = codecLevel
+        self.maxBytes = max(maxBytes, 1)
+        self.maxEntries = max(maxEntries, 1)
+        self.maxSegments = maxSegments
+    }
+}
+
+/// A batch ready for the sink: its entries and their compressed frame.
+public struct CompressedBatch: Sendable {
+    public let encoded: EncodedBatch
+    public let frame: ByteBuffer
+
+    public init(encoded: EncodedBatch, frame: ByteBuffer) {
+        self.encoded = encoded
+        self.frame = frame
+    }
+}
+
+/// Writes batches into rotating segment files with manifests and retention.
+///
+/// Threading: called from the pipeline's serial delivery queue only. Durability: a batch closed by the timeout or
+/// end of input is fsynced before `write` returns, and so is every segment before its `.open` → final rename;
+/// the manifest is written after that (temp file + rename). Rotation is exact: a batch that would cross
+/// `maxEntries` or `maxBytes` is split at an entry boundary and its parts recompressed.
+public final class SegmentSink {
+    public let options: SegmentOptions
+    private var current: OpenSegment?
+    private var nextSequence: Int
+    private let splitter: SegmentCompressor
+    private let directoryFD: Int32
+    public private(set) var segmentsFinalized = 0
+    public private(set) var entriesWritten = 0
+    /// Called after each finalized segment with its manifest.
+    public var onFinalize: ((SegmentManifest) -> Void)?
+
+    public init(options: SegmentOptions) throws {
+        self.options = options
+        try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+        directoryFD = open(options.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { throw SinkError.io(operation: "open directory", path: options.directory, errno: errno) }
+        let existing = (try? FileManager.default.contentsOfDirectory(atPath: options.directory)) ?? []
+        nextSequence = (existing.compactMap { SegmentName.parse($0, allowOpen: true)?.name.sequence }.max() ?? 0) + 1
+        splitter = options.codec.makeCompressor(level: options.codecLevel)
+    }
+
+    deinit { close(directoryFD) }
+
+    public func write(_ batch: CompressedBatch) throws {
+        let encoded = batch.encoded
+        let count = encoded.entries.count
+        var from = 0
+        while from < count {
+            let segment = try current ?? openSegment()
+            let roomEntries = options.maxEntries - segment.entries
+            let roomBytes = options.maxBytes - segment.uncompressedBytes
+            let wholeBytes = encoded.output.count
+            if from == 0, count <= roomEntries, wholeBytes <= roomBytes {
+                try segment.append(frame: batch.frame.bytes, entries: encoded.entries[...], startOffset: 0)
+                from = count
+            } else {
+                let take = fit(encoded, from: from, roomEntries: roomEntries, roomBytes: roomBytes,
+                               emptySegment: segment.entries == 0)
+                if take > 0 {
+                    let s = encoded.start(of: from), e = Int(encoded.entries[from + take - 1].end)
+                    let frame = ByteBuffer(capacity: (e - s) / 2 + 1024)
+                    splitter.compress(UnsafeBufferPointer(start: encoded.output.base + s, count: e - s), into: frame)
+                    try segment.append(frame: frame.bytes, entries: encoded.entries[from..<(from + take)], startOffset: s)
+                    from += take
+                }
+                if take == 0 || from < count { try finalizeCurrent() ; continue }
+            }
+            if segment.entries >= options.maxEntries || segment.uncompressedBytes >= options.maxBytes {
+                try finalizeCurrent()
+            }
+        }
+        entriesWritten += count
+        if encoded.close != .full, let segment = current { try segment.sync() }
+    }
+
+    /// How many entries from `from` fit in the room left (at least one in an empty segment).
+    private func fit(_ b: EncodedBatch, from: Int, roomEntries: Int, roomBytes: Int, emptySegment: Bool) -> Int {
+        let start = b.start(of: from)
+        var k = 0
+        while from + k < b.entries.count, k < roomEntries, Int(b.entries[from + k].end) - start <= roomBytes { k += 1 }
+        return k == 0 && emptySegment ? 1 : k
+    }
+
+    /// Finalizes the open segment (if any).
+    public func finish() throws {
+        try finalizeCurrent()
+    }
+
+    /// fsyncs the open segment so everything written so far is durable.
+    public func sync() throws { try current?.sync() }
+
+    private func openSegment() throws -> OpenSegment {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        while true {
+            let name = SegmentName(startMillis: now, sequence: nextSequence, codec: options.codec)
+            nextSequence += 1
+            let path = options.directory + "/" + name.openFileName
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+            if fd < 0 {
+                if errno == EEXIST { continue }
+                throw SinkError.io(operation: "create", path: path, errno: errno)
+            }
+            let segment = OpenSegment(name: name, directory: options.directory, fd: fd, createdMillis: now)
+            current = segment
+            return segment
+        }
+    }
+
+    private func finalizeCurrent() throws {
+        guard let segment = current else { return }
+        current = nil
+        let manifest = try segment.finalize(directoryFD: directoryFD)
+        segmentsFinalized += 1
+        onFinalize?(manifest)
+        try applyRetention()
+    }
+
+    /// Deletes the oldest finalized segments (and their manifests) beyond `maxSegments`; never the open one.
+    private func applyRetention() throws {
+        guard let keep = options.maxSegments else { return }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: options.directory)) ?? []
+        let finalized = files.compactMap { SegmentName.parse($0) }.map(\.name).sorted()
+        guard finalized.count > keep else { return }
+        for name in finalized.prefix(finalized.count - keep) {
+            unlink(options.directory + "/" + name.fileName)
+            unlink(options.directory + "/" + name.manifestFileName)
+        }
+        fsync(directoryFD)
+    }
+}

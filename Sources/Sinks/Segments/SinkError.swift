@@ -1,0 +1,18 @@
+import Foundation
+
+/// Failures of the segment sink and reader, each naming the file and the system's reason.
+public enum SinkError: Error, CustomStringConvertible {
+    case io(operation: String, path: String, errno: Int32)
+    case corrupt(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .io(op, path, code):
+            let reason = String(cString: strerror(code))
+            let hint = code == ENOSPC ? " (the disk is full: free space, then restart; finalized segments are intact)" : ""
+            return "cannot \(op) \(path): \(reason)\(hint)"
+        case let .corrupt(path, reason):
+            return "\(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Pipeline
+import Sinks
+
+/// The pipeline flags shared by `run` and `replay` (DESIGN.md §3).
+struct RunOptions: ParsableArguments {
+    @Option(name: .customLong("input"), help: "Input: stdin (default). Repeatable.")
+    var inputs: [String] = []
+    @Option(help: "Directory for segments.")
+    var out = "./logpipe-data"
+    @Option(help: "Segment codec: lz4 or gzip.")
+    var codec = "lz4"
+    @Option(help: "Codec level (lz4: 0 fast … 12; gzip: 1 fast … 12). Default: the codec's fast setting.")
+    var codecLevel: Int?
+    @Option(help: "Drop entries below this level: DEBUG, INFO, WARN, ERROR, FATAL.")
+    var minLevel = "DEBUG"
+    @Option(help: "Input format: auto (per line), json, logfmt, syslog, plain.")
+    var format: InputFormat = .auto
+    @Option(help: "Rotate a segment at this many uncompressed bytes (K/M/G).")
+    var segmentMaxBytes = "128M"
+    @Option(help: "Rotate a segment at this many entries.")
+    var segmentMaxEntries: Int?
+    @Option(help: "Keep only the newest N finalized segments.")
+    var maxSegments: Int?
+    @Option(help: "Close a batch at this many entries.")
+    var batchMaxEntries = 1000
+    @Option(help: "Close a batch at this many bytes of input (K/M/G).")
+    var batchMaxBytes = "1M"
+    @Option(help: "Close a batch this long after its first line (ms/s/m).")
+    var batchTimeout = "1s"
+    @Option(help: "Cut longer lines here and mark them metadata.truncated (K/M/G).")
+    var maxLineBytes = "1M"
+    @Option(help: "context.service for entries without one (default: $LOGPIPE_SERVICE or \"unknown\").")
+    var service: String?
+    @Option(help: "context.environment for entries without one (default: $LOGPIPE_ENVIRONMENT or \"unknown\").")
+    var environment: String?
+    @Option(help: "context.version for entries without one (default: $LOGPIPE_APP_VERSION or \"unknown\").")
+    var appVersion: String?
+
+    /// The validated, typed settings.
+    struct Resolved {
+        var inputs: [String]
+        var segments: SegmentOptions
+        var encoder: EncoderOptions
+        var framing: FramingOptions
+    }
+
+    func resolve() throws -> Resolved {
+        guard let codecValue = SegmentCodec(rawValue: codec.lowercased()) else {
+            throw ValidationError("invalid --codec \"\(codec)\": expected lz4 or gzip")
+        }
+        let inputs = self.inputs.isEmpty ? ["stdin"] : self.inputs
+        for spec in inputs where spec != "stdin" && spec != "-" {
+            throw ValidationError("invalid --input \"\(spec)\": this build reads stdin only (file: and udp:// are not implemented yet)")
+        }
+        let env = ProcessInfo.processInfo.environment
+        let enrichment = Enrichment(
+            service: service ?? env["LOGPIPE_SERVICE"] ?? "unknown",
+            version: appVersion ?? env["LOGPIPE_APP_VERSION"] ?? "unknown",
+            environment: environment ?? env["LOGPIPE_ENVIRONMENT"] ?? "unknown",
+            host: ProcessInfo.processInfo.hostName)
+        let segments = SegmentOptions(
+            directory: out, codec: codecValue, codecLevel: codecLevel,
+            maxBytes: try ArgumentValues.size(segmentMaxBytes, flag: "--segment-max-bytes"),
+            maxEntries: try segmentMaxEntries.map { try ArgumentValues.positive($0, flag: "--segment-max-entries") } ?? .max,
+            maxSegments: try maxSegments.map { try ArgumentValues.positive($0, flag: "--max-segments") })
+        let framing = FramingOptions(
+            maxLineBytes: try ArgumentValues.size(maxLineBytes, flag: "--max-line-bytes"),
+            batchMaxEntries: try ArgumentValues.positive(batchMaxEntries, flag: "--batch-max-entries"),
+            batchMaxBytes: try ArgumentValues.size(batchMaxBytes, flag: "--batch-max-bytes"),
+            batchTimeoutMillis: try ArgumentValues.duration(batchTimeout, flag: "--batch-timeout"))
+        let encoder = EncoderOptions(format: format, minLevel: try ArgumentValues.level(minLevel, flag: "--min-level"),
+                                     enrichment: enrichment)
+        return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing)
+    }
+}

@@ -1,0 +1,98 @@
+import Dispatch
+import Foundation
+import Ingest
+import Pipeline
+import Sinks
+
+/// Wires one run: source thread → ordered worker pool (parse, filter, enrich, compress) → segment sink.
+///
+/// Signals: the first SIGINT/SIGTERM stops the sources; everything read is drained and finalized. The sink's
+/// first failure (e.g. disk full) stops the sources too; what was not written is reported, and the run fails.
+final class RunPipeline {
+    struct Summary {
+        var stats = BatchStats()
+        var segments = 0
+        var source = SourceStats()
+        var failure: String?
+
+        var line: String {
+            "logpipe: \(stats.linesIn) lines in, \(stats.entriesOut) entries out, \(stats.filtered) filtered, " +
+                "\(stats.parseErrors) parse errors, \(stats.truncated) truncated, \(source.emptyLines) empty lines skipped, " +
+                "\(segments) segments finalized"
+        }
+    }
+
+    /// One worker's private state.
+    final class Worker {
+        let encoder: BatchEncoder
+        let compressor: SegmentCompressor
+        init(settings: RunOptions.Resolved) {
+            encoder = BatchEncoder(options: settings.encoder)
+            compressor = settings.segments.codec.makeCompressor(level: settings.segments.codecLevel)
+        }
+    }
+
+    let settings: RunOptions.Resolved
+    private let stop = StopSignal()
+    private var signalSources: [DispatchSourceSignal] = []
+
+    init(settings: RunOptions.Resolved) {
+        self.settings = settings
+    }
+
+    func run() throws -> Summary {
+        let sink: SegmentSink
+        do { sink = try SegmentSink(options: settings.segments) } catch {
+            throw RuntimeFailure("\(error)")
+        }
+        installSignalHandlers()
+        var summary = Summary()
+        let settings = self.settings
+        let stop = self.stop
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let pool = OrderedWorkPool<Worker, CompressedBatch>(
+            workers: workers, maxInFlight: workers * 2 + 1,
+            makeWorker: { Worker(settings: settings) },
+            process: { worker, raw in
+                let encoded = worker.encoder.encode(raw, into: ByteBuffer(capacity: raw.buffer.count + raw.lines.count * 160))
+                let frame = ByteBuffer(capacity: encoded.output.count / 2 + 4096)
+                worker.compressor.compress(encoded.output.bytes, into: frame)
+                return CompressedBatch(encoded: encoded, frame: frame)
+            },
+            deliver: { batch in
+                guard summary.failure == nil else { return }
+                do {
+                    try sink.write(batch)
+                    summary.stats.add(batch.encoded.stats)
+                } catch {
+                    summary.failure = "\(error)"
+                    stop.trigger()
+                }
+            })
+        let origin = SourceOrigin(name: "stdin", sessionId: newSessionId())
+        let source = StreamSource(fd: 0, origin: origin, options: settings.framing)
+        var sourceError: Error?
+        do { try source.run(stop: stop) { pool.submit($0) } } catch { sourceError = error }
+        pool.drain()
+        do { try sink.finish() } catch { summary.failure = summary.failure ?? "\(error)" }
+        summary.segments = sink.segmentsFinalized
+        summary.source = source.stats
+        if let sourceError, summary.failure == nil { summary.failure = "\(sourceError)" }
+        return summary
+    }
+
+    private func installSignalHandlers() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [stop] in stop.trigger() }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    private func newSessionId() -> String {
+        var ids = UUIDv7Generator()
+        return ids.string(millis: nowMillis())
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+
+// Exit codes per DESIGN.md: 0 success, 1 runtime failure, 2 usage or config error.
+signal(SIGPIPE, SIG_IGN)
+do {
+    var command = try Logpipe.parseAsRoot()
+    try command.run()
+} catch let error as RuntimeFailure {
+    StandardError.line("logpipe: \(error.message)")
+    exit(1)
+} catch let code as ExitCode {
+    exit(code.rawValue)
+} catch {
+    let code = Logpipe.exitCode(for: error)
+    if code == .success { Logpipe.exit(withError: error) }
+    StandardError.line(Logpipe.fullMessage(for: error))
+    exit(2)
+}
