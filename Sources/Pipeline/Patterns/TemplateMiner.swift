@@ -1,0 +1,120 @@
+import Foundation
+
+/// An online (single pass), bounded-memory log template miner.
+///
+/// Each message is masked with ``VariableMasker`` (numbers, IPs, paths, ...) and
+/// split into tokens. Messages whose masked tokens are identical share a group.
+/// A message that matches no template starts a new group; when at least
+/// ``Configuration/minDistinctValues`` groups of the same length differ from each
+/// other only in the same few positions (never the first token, never
+/// upper-case "enum" words such as states), those positions are taken to be
+/// variables: the groups are merged into the oldest one, whose template widens
+/// to `<*>` there.
+///
+/// Group ids are 1-based. A group keeps its id when its template widens; when
+/// groups merge, the oldest id survives and the others become aliases of it:
+/// ``group(of:)`` maps any id ever returned to the id of its group now, and
+/// ``template(ofGroup:)`` accepts alias ids too.
+public struct TemplateMiner: Sendable {
+    /// Tuning knobs; the defaults are meant for every kind of log.
+    public struct Configuration: Sendable {
+        /// Distinct groups that must agree on a generalisation before they merge.
+        public var minDistinctValues = 4
+        /// Upper bound on groups; past it new messages join the closest template.
+        public var maxGroups = 50_000
+        /// Upper bound on the cache of masked messages (cleared when full).
+        public var maxCachedMessages = 100_000
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    let masker = VariableMasker(kinds: .grouping)
+    var groups: [TemplateGroup] = []
+    var parent: [Int] = []
+    var cache: [MaskedKey: Int] = [:]
+    var scratch = VariableMasker.Scratch()
+    var rootsByLength: [Int: [Int]] = [:]
+
+    /// Creates a miner with the default configuration.
+    public init() { self.init(configuration: Configuration()) }
+
+    /// Creates a miner with the given configuration.
+    public init(configuration: Configuration) { self.configuration = configuration }
+
+    /// Number of groups now (merged groups count once).
+    public var groupCount: Int { rootsByLength.values.reduce(0) { $0 + $1.count } }
+
+    /// Adds one message; returns its group id (1-based, stable for the run: a
+    /// template that widens keeps its id; see ``group(of:)`` for merges).
+    public mutating func add(_ message: String) -> Int {
+        var text = message
+        return text.withUTF8 { add(bytes: $0) }
+    }
+
+    /// Adds one message given as UTF-8 bytes; see ``add(_:)``.
+    public mutating func add(bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        masker.mask(bytes, into: &scratch)
+        if let cached = cache[MaskedKey(bytes: scratch.output)] {
+            let root = find(cached)
+            groups[root].size += 1
+            return root + 1
+        }
+        let tokens = scratch.tokens()
+        let index: Int
+        if let match = bestMatch(tokens) {
+            index = match
+            groups[index].size += 1
+        } else if groups.count >= configuration.maxGroups, let near = closest(tokens) {
+            index = near
+        } else {
+            index = groups.count
+            groups.append(TemplateGroup(tokens: tokens, size: 1))
+            parent.append(index)
+            rootsByLength[tokens.count, default: []].append(index)
+            generalise(index)
+        }
+        if cache.count >= configuration.maxCachedMessages { cache.removeAll(keepingCapacity: true) }
+        cache[MaskedKey(bytes: scratch.output)] = index
+        return find(index) + 1
+    }
+
+    /// The current template of a group (any id returned by ``add(_:)``), variables as `<*>`.
+    public func template(ofGroup id: Int) -> String {
+        guard id >= 1, id <= groups.count else { return "" }
+        return groups[group(of: id) - 1].text
+    }
+
+    /// The id of the group that `id` belongs to now (itself unless it was merged).
+    public func group(of id: Int) -> Int {
+        guard id >= 1, id <= parent.count else { return id }
+        var i = id - 1
+        while parent[i] != i { i = parent[i] }
+        return i + 1
+    }
+
+    /// Number of messages added to the group of `id` so far.
+    public func size(ofGroup id: Int) -> Int {
+        guard id >= 1, id <= groups.count else { return 0 }
+        return groups[group(of: id) - 1].size
+    }
+
+    mutating func find(_ index: Int) -> Int {
+        var root = index
+        while parent[root] != root { root = parent[root] }
+        var i = index
+        while parent[i] != root { let next = parent[i]; parent[i] = root; i = next }
+        return root
+    }
+
+    /// The most specific existing template that matches the masked message.
+    func bestMatch(_ tokens: [String]) -> Int? {
+        guard let roots = rootsByLength[tokens.count] else { return nil }
+        var best: Int? = nil
+        var bestWildcards = Int.max
+        for r in roots where groups[r].matches(tokens) {
+            let w = groups[r].wildcardCount
+            if w < bestWildcards { best = r; bestWildcards = w }
+        }
+        return best
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Rules on which template positions may become variables when groups merge.
+enum TokenShape {
+    /// Whether position `position`, holding `a` in one group and `b` in another,
+    /// may be generalised to `<*>`.
+    ///
+    /// The first token names the event and stays constant; upper-case words
+    /// (`RUNNING`, `LEADING`, `ERROR`) are enumerated states or levels, which
+    /// tell events apart rather than vary inside one.
+    static func mayVary(position: Int, _ a: String, _ b: String) -> Bool {
+        if position == 0 { return false }
+        return !isEnumWord(a) && !isEnumWord(b)
+    }
+
+    /// Whether the token is a masked variable, give or take brackets and
+    /// punctuation around it (`<*>`, `[<*>]`, `<*>,`).
+    static func isMaskedVariable(_ token: String) -> Bool {
+        let bytes = Array(token.utf8)
+        var lo = 0
+        var hi = bytes.count
+        while lo < hi && TokenMasking.isOpening(bytes[lo]) && bytes[lo] != 0x3C { lo += 1 }
+        while hi > lo && TokenMasking.isClosing(bytes[hi - 1]) && bytes[hi - 1] != 0x3E { hi -= 1 }
+        return hi - lo == 3 && bytes[lo] == 0x3C && bytes[lo + 1] == 0x2A && bytes[lo + 2] == 0x3E
+    }
+
+    /// At least two letters, all letters upper case (digits and `_` allowed).
+    static func isEnumWord(_ token: String) -> Bool {
+        var letters = 0
+        for b in token.utf8 {
+            if b >= 0x41 && b <= 0x5A { letters += 1; continue }
+            if b >= 0x61 && b <= 0x7A { return false }
+        }
+        return letters >= 2
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+@testable import Pipeline
+
+// MARK: - VariableMasker
+
+@Test func masksNumbersAndSignedNumbers() {
+    let m = VariableMasker()
+    #expect(m.mask("took 42 steps, -17 left") == "took <*> steps, <*> left")
+    #expect(m.mask("ratio 0.75") == "ratio <*>")
+}
+
+@Test func masksHexAndUUIDs() {
+    let m = VariableMasker()
+    #expect(m.mask("addr 0x7fff5fbff8a8 ok") == "addr <*> ok")
+    #expect(m.mask("id 123e4567-e89b-12d3-a456-426614174000") == "id <*>")
+    #expect(m.mask("id deadbeef-cafe-babe-face-feedfacecafe") == "id <*>")
+    #expect(m.mask("mac 00:1A:2B:3C:4D:5E") == "mac <*>")
+}
+
+@Test func masksIPsWithAndWithoutPort() {
+    let m = VariableMasker()
+    #expect(m.mask("from 10.0.0.1 port 22") == "from <*> port <*>")
+    #expect(m.mask("peer /192.168.1.20:50010 closed") == "peer /<*> closed")
+    #expect(m.mask("[203.0.113.9]") == "[<*>]")
+}
+
+@Test func masksPathsURLsAndEmails() {
+    let m = VariableMasker()
+    #expect(m.mask("open /var/log/app/main.log failed") == "open <*> failed")
+    #expect(m.mask("load ./conf/app.yml") == "load <*>")
+    #expect(m.mask("GET https://example.org/a?b=1 done") == "GET <*> done")
+    #expect(m.mask("mail to ops.team@example.com sent") == "mail to <*> sent")
+    #expect(m.mask("resolved build-7.example.com") == "resolved <*>")
+}
+
+@Test func masksQuotedAndKeyValueValues() {
+    let m = VariableMasker()
+    #expect(m.mask("user 'alice smith' logged in") == "user '<*>' logged in")
+    #expect(m.mask("set \"x\" now") == "set \"<*>\" now")
+    #expect(m.mask("status=ok retries=3 empty=") == "status=<*> retries=<*> empty=")
+    // The grouping masker keeps word values and quoted words, masks numbers in them.
+    let g = VariableMasker(kinds: .grouping)
+    #expect(g.mask("status=ok retries=3 name='svc'") == "status=ok retries=<*> name='svc'")
+}
+
+@Test func masksDurationsAndSizes() {
+    let m = VariableMasker()
+    #expect(m.mask("done in 12ms") == "done in <*>")
+    #expect(m.mask("waited 3.5s") == "waited <*>")
+    #expect(m.mask("buffer 64KB full") == "buffer <*> full")
+    #expect(m.mask("estimated size 5.2 KB, free 1.0 GB)") == "estimated size <*> <*>, free <*> <*>)")
+}
+
+@Test func masksIdentifiersWithNumbersButKeepsWords() {
+    let m = VariableMasker()
+    #expect(m.mask("block blk_-6952295868487656571 done") == "block blk_<*> done")
+    #expect(m.mask("attempt_1445144423722_0020_m_000000_0 started") == "attempt_<*> started")
+    #expect(m.mask("Service started normally") == "Service started normally")
+    #expect(m.maskedTokens("a  b\tc") == ["a", "b", "c"])
+}
+
+@Test func masksDatesInsideMessages() {
+    let m = VariableMasker()
+    #expect(m.mask("seen at Fri Jun 17 07:07:00 2005 ok") == "seen at <*> <*> <*> <*> <*> ok")
+    // A month-like word without a number next to it stays.
+    #expect(m.mask("may I help") == "may I help")
+}
+
+// MARK: - TemplateMiner
+
+@Test func messagesDifferingOnlyInNumbersShareAGroup() {
+    var miner = TemplateMiner()
+    let a = miner.add("Connection closed after 15 seconds")
+    let b = miner.add("Connection closed after 301 seconds")
+    #expect(a == b)
+    #expect(miner.groupCount == 1)
+    #expect(miner.template(ofGroup: a) == "Connection closed after <*> seconds")
+}
+
+@Test func differentMessagesGetDifferentGroups() {
+    var miner = TemplateMiner()
+    let a = miner.add("Connection closed after 15 seconds")
+    let b = miner.add("Disk quota exceeded for volume 3")
+    let c = miner.add("Connection opened from 10.1.1.1")
+    #expect(a != b && a != c && b != c)
+    #expect(miner.groupCount == 3)
+    #expect(a == 1 && b == 2 && c == 3)
+}
+
+@Test func templateWidensAndKeepsItsId() {
+    var miner = TemplateMiner()
+    let users = ["alice", "bob", "carol", "dave", "erin", "frank"]
+    var ids: [Int] = []
+    for user in users { ids.append(miner.add("Accepted login for \(user) from 10.0.0.\(ids.count)")) }
+    let first = ids[0]
+    // Once enough distinct values were seen, every message lands in the first group.
+    #expect(ids.allSatisfy { miner.group(of: $0) == first })
+    #expect(ids.last == first)
+    #expect(miner.template(ofGroup: first) == "Accepted login for <*> from <*>")
+    #expect(miner.template(ofGroup: ids[1]) == "Accepted login for <*> from <*>")
+    #expect(miner.size(ofGroup: first) == users.count)
+    #expect(miner.groupCount == 1)
+    // A new value joins the widened template directly.
+    #expect(miner.add("Accepted login for zoe from 10.9.9.9") == first)
+}
+
+@Test func fewDistinctWordsStaySeparateEvents() {
+    var miner = TemplateMiner()
+    let a = miner.add("Transition from RUNNING to STOPPED")
+    let b = miner.add("Transition from STARTING to RUNNING")
+    let c = miner.add("Transition from STOPPED to STARTING")
+    let d = miner.add("Transition from NEW to STARTING")
+    #expect(Set([a, b, c, d]).count == 4)
+    // Messages are never merged on their first word.
+    let e = miner.add("cupsd startup succeeded")
+    let f = miner.add("sshd startup succeeded")
+    let g = miner.add("httpd startup succeeded")
+    let h = miner.add("crond startup succeeded")
+    #expect(Set([e, f, g, h]).count == 4)
+}
+
+@Test func maskedValueAndWordInSamePlaceMerge() {
+    var miner = TemplateMiner()
+    let a = miner.add("Invalid user 1234 from 10.0.0.1")
+    let b = miner.add("Invalid user admin from 10.0.0.2")
+    #expect(miner.group(of: a) == miner.group(of: b))
+    #expect(miner.template(ofGroup: a) == "Invalid user <*> from <*>")
+}
+
+@Test func unknownGroupIdsAreHandled() {
+    let miner = TemplateMiner()
+    #expect(miner.template(ofGroup: 7) == "")
+    #expect(miner.groupCount == 0)
+}
+
+// MARK: - PatternListing
+
+@Test func listingPrintsFinalGroupsAndQuotesTemplates() {
+    var miner = TemplateMiner()
+    let log = "Cache hit, key 17\r\nCache hit, key 18\nDisk full on sda1\n"
+    let csv = String(decoding: PatternListing.csv(logData: Data(log.utf8), miner: &miner), as: UTF8.self)
+    #expect(csv == "LineId,GroupId,Template\n1,1,\"Cache hit, key <*>\"\n2,1,\"Cache hit, key <*>\"\n3,2,Disk full on <*>\n")
+    #expect(PatternListing.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
+}
