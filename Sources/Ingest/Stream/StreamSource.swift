@@ -36,6 +36,8 @@ public final class StreamSource {
     public let origin: SourceOrigin
     public let options: FramingOptions
     public private(set) var stats = SourceStats()
+    /// A pipe delivers at most 64 KiB per read; files are read in the same steps.
+    static let readSize = 64 * 1024
 
     public init(fd: Int32, origin: SourceOrigin, options: FramingOptions) {
         self.fd = fd
@@ -60,8 +62,9 @@ public final class StreamSource {
             }
             if fds[1].revents != 0 { break }
             if fds[0].revents != 0 {
+                // Small reads keep the tail copied at each batch cut small (a regular file would fill the buffer).
                 let w = framer.writable
-                let n = read(fd, w.pointer, w.count)
+                let n = read(fd, w.pointer, min(w.count, Self.readSize))
                 if n < 0 {
                     if errno == EINTR || errno == EAGAIN { continue }
                     throw IngestError.io(operation: "read", path: origin.name, errno: errno)

@@ -20,18 +20,34 @@ public final class BatchEncoder {
     private var timeFormatter = TimestampFormatter()
     private var ids = UUIDv7Generator()
     private var meta: [MetaField] = []
-    private var sessionCache: (origin: ObjectIdentifier, json: [UInt8])?
+    /// Pre-encoded defaults; `constants` owns the bytes the `defaults` pointers point into.
+    private let constants: ByteBuffer
+    private var defaults: EntryWriter.Defaults
+    private var sessionOrigin: ObjectIdentifier?
+    private var sessionBytes = ByteBuffer(capacity: 64)
 
     public init(options: EncoderOptions) {
         self.options = options
         meta.reserveCapacity(64)
+        let e = options.enrichment
+        let parts = [e.serviceJSON, e.versionJSON, e.environmentJSON, e.hostJSON]
+        constants = ByteBuffer(capacity: parts.reduce(0) { $0 + $1.count })
+        var offsets: [Int] = []
+        for p in parts { offsets.append(constants.count); constants.append(p) }
+        let c = constants
+        func slice(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: c.base + offsets[i], count: parts[i].count)
+        }
+        defaults = EntryWriter.Defaults(service: slice(0), version: slice(1), environment: slice(2), host: slice(3),
+                                        session: UnsafeBufferPointer(start: sessionBytes.base, count: 0))
     }
 
     public func encode(_ raw: RawBatch, into output: ByteBuffer) -> EncodedBatch {
         let batch = EncodedBatch(output: output, close: raw.close, origin: raw.origin, inputBytes: raw.inputBytes)
         output.reserve(raw.buffer.count + raw.lines.count * 200)
         batch.entries.reserveCapacity(raw.lines.count)
-        let session = sessionJSON(raw.origin)
+        useSession(of: raw.origin)
+        let defaults = self.defaults
         var stats = BatchStats()
         stats.linesIn = raw.lines.count
         for ref in raw.lines {
@@ -49,9 +65,10 @@ public final class BatchEncoder {
                 entry.metaCount += 1
             }
             let ts = entry.timestampMillis ?? ref.readMillis
-            EntryWriter.write(entry, level: level, timestamp: ts, line: line, meta: meta, session: session,
-                              enrichment: options.enrichment, times: &timeFormatter, ids: &ids, readMillis: ref.readMillis,
-                              to: output)
+            meta.withUnsafeBufferPointer { m in
+                EntryWriter.write(entry, level: level, timestamp: ts, line: line, meta: m, defaults: defaults,
+                                  times: &timeFormatter, ids: &ids, readMillis: ref.readMillis, to: output)
+            }
             batch.entries.append(EntryInfo(end: Int32(output.count), level: level, timestampMillis: ts))
             stats.levelCounts[Int(level.rawValue)] += 1
         }
@@ -60,11 +77,13 @@ public final class BatchEncoder {
         return batch
     }
 
-    private func sessionJSON(_ origin: SourceOrigin) -> [UInt8] {
+    private func useSession(of origin: SourceOrigin) {
         let id = ObjectIdentifier(origin)
-        if let c = sessionCache, c.origin == id { return c.json }
+        guard sessionOrigin != id else { return }
+        sessionOrigin = id
         let json = Enrichment.quoted(origin.sessionId)
-        sessionCache = (id, json)
-        return json
+        sessionBytes = ByteBuffer(capacity: json.count)
+        sessionBytes.append(json)
+        defaults.session = UnsafeBufferPointer(start: sessionBytes.base, count: sessionBytes.count)
     }
 }

@@ -2,11 +2,15 @@
 /// `{"timestamp","level","message","context":{service,version,environment,host,userId?,sessionId,requestId},
 /// "metadata"?,"stack"?}` and a newline. Pure function of its inputs (plus the ID generator and time cache).
 public enum EntryWriter {
-    private static let levelJSON: [[UInt8]] = Level.allCases.map { Array("\"\($0.name)\"".utf8) }
+    /// Pre-encoded JSON strings (with quotes) for values an entry lacks; the memory is owned by the caller
+    /// (plain pointers: no reference counting on the hot path).
+    public struct Defaults {
+        public var service, version, environment, host, session: UnsafeBufferPointer<UInt8>
+    }
 
     @inline(__always)
     public static func write(_ e: ParsedEntry, level: Level, timestamp: Int64, line: UnsafeBufferPointer<UInt8>,
-                             meta: [MetaField], session: [UInt8], enrichment: Enrichment,
+                             meta: UnsafeBufferPointer<MetaField>, defaults: Defaults,
                              times: inout TimestampFormatter, ids: inout UUIDv7Generator, readMillis: Int64,
                              to out: ByteBuffer) {
         let base = line.baseAddress!
@@ -14,24 +18,28 @@ public enum EntryWriter {
         out.append("{\"timestamp\":\"")
         times.write(timestamp, to: out.end)
         out.count += TimestampFormatter.width
-        out.append("\",\"level\":")
-        out.append(levelJSON[Int(level.rawValue)])
-        out.append(",\"message\":")
+        switch level {
+        case .debug: out.append("\",\"level\":\"DEBUG\",\"message\":")
+        case .info: out.append("\",\"level\":\"INFO\",\"message\":")
+        case .warn: out.append("\",\"level\":\"WARN\",\"message\":")
+        case .error: out.append("\",\"level\":\"ERROR\",\"message\":")
+        case .fatal: out.append("\",\"level\":\"FATAL\",\"message\":")
+        }
         if e.message.isPresent { quoted(e.message, base, out) } else { out.append("\"\"") }
         out.append(",\"context\":{\"service\":")
-        field(e.service, enrichment.serviceJSON, base, out)
+        field(e.service, defaults.service, base, out)
         out.append(",\"version\":")
-        field(e.version, enrichment.versionJSON, base, out)
+        field(e.version, defaults.version, base, out)
         out.append(",\"environment\":")
-        field(e.environment, enrichment.environmentJSON, base, out)
+        field(e.environment, defaults.environment, base, out)
         out.append(",\"host\":")
-        field(e.host, enrichment.hostJSON, base, out)
+        field(e.host, defaults.host, base, out)
         if e.userId.isPresent {
             out.append(",\"userId\":")
             quoted(e.userId, base, out)
         }
         out.append(",\"sessionId\":")
-        field(e.sessionId, session, base, out)
+        field(e.sessionId, defaults.session, base, out)
         out.append(",\"requestId\":")
         if e.requestId.isPresent {
             quoted(e.requestId, base, out)
@@ -53,7 +61,8 @@ public enum EntryWriter {
     }
 
     @inline(__always)
-    private static func field(_ v: FieldValue, _ fallback: [UInt8], _ base: UnsafePointer<UInt8>, _ out: ByteBuffer) {
+    private static func field(_ v: FieldValue, _ fallback: UnsafeBufferPointer<UInt8>, _ base: UnsafePointer<UInt8>,
+                              _ out: ByteBuffer) {
         if v.isPresent { quoted(v, base, out) } else { out.append(fallback) }
     }
 
@@ -90,7 +99,7 @@ public enum EntryWriter {
         }
     }
 
-    private static func metadata(_ e: ParsedEntry, _ meta: [MetaField], _ base: UnsafePointer<UInt8>,
+    private static func metadata(_ e: ParsedEntry, _ meta: UnsafeBufferPointer<MetaField>, _ base: UnsafePointer<UInt8>,
                                  _ out: ByteBuffer) {
         out.append(",\"metadata\":{")
         var first = true

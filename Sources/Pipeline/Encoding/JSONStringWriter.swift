@@ -4,38 +4,32 @@
 /// string from the input (keep its valid escapes, repair the rest) and a raw JSON value (repair strings inside it).
 /// Output can never break a line or carry a terminal escape sequence. Pure functions over the output buffer.
 public enum JSONStringWriter {
-    /// 0 = copy as is, 1 = needs attention (quote, backslash, control, non-ASCII).
-    private static let unsafe: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c || $0 >= 0x7f }
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// Whether raw text bytes can be copied between quotes unchanged.
     @inline(__always) public static func isClean(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        unsafe.withUnsafeBufferPointer { t in
-            for i in 0..<n where t[Int(p[i])] { return false }
-            return true
-        }
+        SWAR.skipClean(p, 0, n) == n
     }
+
+    @inline(__always) private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 87 + v }
 
     /// Appends raw text bytes as JSON string content (without the surrounding quotes).
     public static func appendText(_ p: UnsafePointer<UInt8>, _ n: Int, to out: ByteBuffer) {
         out.reserve(n)
-        unsafe.withUnsafeBufferPointer { t in
-            var i = 0, run = 0
-            while i < n {
-                let b = p[i]
-                if !t[Int(b)] { i += 1; continue }
-                if i > run { out.append(p + run, i - run) }
-                if b >= 0x80 {
-                    let len = utf8Length(p + i, n - i)
-                    if len > 0 { out.append(p + i, len); i += len } else { appendReplacement(out); i += 1 }
-                } else {
-                    appendEscape(b, out)
-                    i += 1
-                }
-                run = i
+        var i = 0, run = 0
+        while true {
+            i = SWAR.skipClean(p, i, n)
+            guard i < n else { break }
+            let b = p[i]
+            if i > run { out.append(p + run, i - run) }
+            if b >= 0x80 {
+                let len = utf8Length(p + i, n - i)
+                if len > 0 { out.append(p + i, len); i += len } else { appendReplacement(out); i += 1 }
+            } else {
+                appendEscape(b, out)
+                i += 1
             }
-            if n > run { out.append(p + run, n - run) }
+            run = i
         }
+        if n > run { out.append(p + run, n - run) }
     }
 
     /// Appends the inside of an input JSON string: valid escapes kept, a stray backslash escaped, raw control
@@ -107,8 +101,8 @@ public enum JSONStringWriter {
         case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
         default:
             out.append("\\u00")
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 15)])
+            out.append(hexDigit(b >> 4))
+            out.append(hexDigit(b & 15))
         }
     }
 

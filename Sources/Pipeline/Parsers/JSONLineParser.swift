@@ -8,20 +8,39 @@ public enum JSONLineParser: LineParser {
                              context: ParseContext) -> Bool {
         let s = JSONScanner(b: line)
         entry.metaStart = meta.count
-        var ok = true
-        guard let end = s.members(s.skipWS(0), { ks, ke, kc, vs, ve, vc in
-            if !assign(line, s, ks, ke, kc, vs, ve, vc, &entry, &meta, context) { ok = false }
-        }), ok, s.skipWS(end) == line.count else { return false }
+        guard let end = s.members(s.skipWS(0), depth: 0, { ks, ke, kc, vs in
+            let key = FieldKey.classify(line, ks, ke)
+            if key == .context, vs < line.count, line[vs] == UInt8(ascii: "{") {
+                return scanContext(line, s, vs, &entry, &meta)
+            }
+            guard let v = s.value(vs, depth: 1) else { return nil }
+            assign(line, key, ks, ke, kc, vs, v.end, v.clean, &entry, &meta, context)
+            return v
+        }), s.skipWS(end.end) == line.count else { return false }
         entry.metaCount = meta.count - entry.metaStart
         return true
     }
 
-    /// Places one top-level member; false when the line must be rejected (a `context` that is not valid).
+    /// Scans the `context` object once, placing its members in context slots or, when unknown, in metadata.
     @inline(__always)
-    private static func assign(_ b: UnsafeBufferPointer<UInt8>, _ s: JSONScanner, _ ks: Int, _ ke: Int, _ kc: Bool,
+    private static func scanContext(_ b: UnsafeBufferPointer<UInt8>, _ s: JSONScanner, _ vs: Int,
+                                _ entry: inout ParsedEntry, _ meta: inout [MetaField]) -> (end: Int, clean: Bool)? {
+        s.members(vs, depth: 1) { cks, cke, ckc, cvs in
+            guard let v = s.value(cvs, depth: 2) else { return nil }
+            let ck = FieldKey.classify(b, cks, cke)
+            if !scalarContext(b, ck, cvs, v.end, v.clean, &entry) {
+                meta.append(MetaField(key: FieldValue(start: cks, end: cke, kind: .jsonString, clean: ckc),
+                                      value: FieldValue(start: cvs, end: v.end, kind: .jsonValue, clean: v.clean)))
+            }
+            return v
+        }
+    }
+
+    /// Places one top-level member in the model, or in metadata when it does not fit.
+    @inline(__always)
+    private static func assign(_ b: UnsafeBufferPointer<UInt8>, _ key: FieldKey, _ ks: Int, _ ke: Int, _ kc: Bool,
                                _ vs: Int, _ ve: Int, _ vc: Bool, _ entry: inout ParsedEntry, _ meta: inout [MetaField],
-                               _ context: ParseContext) -> Bool {
-        let key = FieldKey.classify(b, ks, ke)
+                               _ context: ParseContext) {
         let isString = b[vs] == 0x22
         let asString = FieldValue(start: vs + 1, end: ve - 1, kind: .jsonString, clean: vc)
         var placed = false
@@ -40,15 +59,6 @@ public enum JSONLineParser: LineParser {
         case .stack where !entry.stack.isPresent && isString:
             entry.stack = asString
             placed = true
-        case .context where b[vs] == UInt8(ascii: "{"):
-            _ = s.members(vs) { cks, cke, ckc, cvs, cve, cvc in
-                let ck = FieldKey.classify(b, cks, cke)
-                if !(scalarContext(b, ck, cvs, cve, cvc, &entry)) {
-                    meta.append(MetaField(key: FieldValue(start: cks, end: cke, kind: .jsonString, clean: ckc),
-                                          value: FieldValue(start: cvs, end: cve, kind: .jsonValue, clean: cvc)))
-                }
-            }
-            placed = true
         case .metadata where b[vs] == UInt8(ascii: "{"):
             meta.append(MetaField(key: .none, value: FieldValue(start: vs + 1, end: ve - 1, kind: .members, clean: vc)))
             placed = true
@@ -61,7 +71,6 @@ public enum JSONLineParser: LineParser {
             meta.append(MetaField(key: FieldValue(start: ks, end: ke, kind: .jsonString, clean: kc),
                                   value: FieldValue(start: vs, end: ve, kind: .jsonValue, clean: vc)))
         }
-        return true
     }
 
     /// Puts a string or number value into a context slot; null counts as placed (it is an absent value).

@@ -7,46 +7,49 @@ struct JSONScanner {
     var n: Int { b.count }
     static let maxDepth = 64
 
-    /// 1 = a byte the string scanner must look at.
-    private static let special: [UInt8] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c || $0 >= 0x7f ? 1 : 0 }
-
     @inline(__always) func skipWS(_ i: Int) -> Int {
         var i = i
         while i < n, ASCII.isWhitespace(b[i]) { i += 1 }
         return i
     }
 
+    /// Skips whitespace; clears `clean` when it is anything but spaces (tabs and newlines are rewritten).
+    @inline(__always) func skipWS(_ i: Int, _ clean: inout Bool) -> Int {
+        var i = i
+        while i < n, ASCII.isWhitespace(b[i]) { if b[i] != 32 { clean = false }; i += 1 }
+        return i
+    }
+
     /// Scans a string whose opening quote is at `i`; returns the index of the closing quote.
     @inline(__always) func string(_ i: Int) -> (end: Int, clean: Bool)? {
+        let p = b.baseAddress!
         var j = i + 1
         var clean = true
-        return Self.special.withUnsafeBufferPointer { t -> (Int, Bool)? in
-            while j < n {
-                let c = b[j]
-                if t[Int(c)] == 0 { j += 1; continue }
-                if c == 0x22 { return (j, clean) }
-                if c == 0x5c {
-                    guard j + 1 < n else { return nil }
-                    let e = b[j + 1]
-                    if JSONStringWriter.isSimpleEscape(e) {
-                        j += 2
-                    } else if e == UInt8(ascii: "u"), j + 5 < n, JSONStringWriter.isHex(b[j + 2]),
-                              JSONStringWriter.isHex(b[j + 3]), JSONStringWriter.isHex(b[j + 4]),
-                              JSONStringWriter.isHex(b[j + 5]) {
-                        j += 6
-                    } else {
-                        clean = false
-                        j += 2
-                    }
-                } else if c >= 0x80 {
-                    let len = JSONStringWriter.utf8Length(b.baseAddress! + j, n - j)
-                    if len == 0 { clean = false; j += 1 } else { j += len }
+        while true {
+            j = SWAR.skipClean(p, j, n)
+            guard j < n else { return nil }
+            let c = p[j]
+            if c == 0x22 { return (j, clean) }
+            if c == 0x5c {
+                guard j + 1 < n else { return nil }
+                let e = p[j + 1]
+                if JSONStringWriter.isSimpleEscape(e) {
+                    j += 2
+                } else if e == UInt8(ascii: "u"), j + 5 < n, JSONStringWriter.isHex(p[j + 2]),
+                          JSONStringWriter.isHex(p[j + 3]), JSONStringWriter.isHex(p[j + 4]),
+                          JSONStringWriter.isHex(p[j + 5]) {
+                    j += 6
                 } else {
-                    clean = false // raw control character or DEL
-                    j += 1
+                    clean = false
+                    j += 2
                 }
+            } else if c >= 0x80 {
+                let len = JSONStringWriter.utf8Length(p + j, n - j)
+                if len == 0 { clean = false; j += 1 } else { j += len }
+            } else {
+                clean = false // raw control character or DEL
+                j += 1
             }
-            return nil
         }
     }
 
@@ -98,58 +101,47 @@ struct JSONScanner {
     private func container(_ i: Int, close: UInt8, keyed: Bool, depth: Int) -> (end: Int, clean: Bool)? {
         guard depth < Self.maxDepth else { return nil }
         var clean = true
-        var j = skipWS(i + 1)
-        if j < n, b[j] == close { return (j + 1, true) }
+        var j = skipWS(i + 1, &clean)
+        if j < n, b[j] == close { return (j + 1, clean) }
         while true {
             if keyed {
                 guard j < n, b[j] == 0x22, let k = string(j) else { return nil }
                 clean = clean && k.clean
-                j = skipWS(k.end + 1)
+                j = skipWS(k.end + 1, &clean)
                 guard j < n, b[j] == 0x3a else { return nil }
-                j = skipWS(j + 1)
+                j = skipWS(j + 1, &clean)
             }
             guard let v = value(j, depth: depth + 1) else { return nil }
             clean = clean && v.clean
-            j = skipWS(v.end)
+            j = skipWS(v.end, &clean)
             guard j < n else { return nil }
-            if b[j] == 0x2c { j = skipWS(j + 1); continue }
-            if b[j] == close { return (j + 1, clean && !hasRawWhitespaceInside(i, j + 1)) }
+            if b[j] == 0x2c { j = skipWS(j + 1, &clean); continue }
+            if b[j] == close { return (j + 1, clean) }
             return nil
         }
     }
 
-    /// Tabs and newlines between tokens are legal JSON but would be rewritten; report them as not clean only when
-    /// present (rare), so the common compact case stays a plain copy.
-    private func hasRawWhitespaceInside(_ from: Int, _ to: Int) -> Bool {
-        var inString = false
-        var j = from
-        while j < to {
-            let c = b[j]
-            if c == 0x5c, inString { j += 2; continue }
-            if c == 0x22 { inString.toggle() } else if !inString, c == 9 || c == 10 || c == 13 { return true }
-            j += 1
-        }
-        return false
-    }
-
     /// Calls `body(keyStart, keyEnd, keyClean, valueStart, valueEnd, valueClean)` for each member of the object
-    /// at `i`; returns the index after the object, or nil when it is not a valid object.
-    @inline(__always) func members(_ i: Int,
-                                   _ body: (Int, Int, Bool, Int, Int, Bool) -> Void) -> Int? {
+    /// at `i`; returns the index after the object, or nil when it is not a valid object. `body` returns the end
+    /// of the value when it scanned the value itself (nil: let the scanner do it).
+    @inline(__always) func members(_ i: Int, depth: Int = 1,
+                                   _ body: (Int, Int, Bool, Int) -> (end: Int, clean: Bool)?) -> (end: Int, clean: Bool)? {
         guard i < n, b[i] == UInt8(ascii: "{") else { return nil }
-        var j = skipWS(i + 1)
-        if j < n, b[j] == UInt8(ascii: "}") { return j + 1 }
+        var clean = true
+        var j = skipWS(i + 1, &clean)
+        if j < n, b[j] == UInt8(ascii: "}") { return (j + 1, clean) }
         while true {
             guard j < n, b[j] == 0x22, let k = string(j) else { return nil }
-            var v = skipWS(k.end + 1)
+            clean = clean && k.clean
+            var v = skipWS(k.end + 1, &clean)
             guard v < n, b[v] == 0x3a else { return nil }
-            v = skipWS(v + 1)
-            guard let value = value(v, depth: 1) else { return nil }
-            body(j + 1, k.end, k.clean, v, value.end, value.clean)
-            j = skipWS(value.end)
+            v = skipWS(v + 1, &clean)
+            guard let value = body(j + 1, k.end, k.clean, v) else { return nil }
+            clean = clean && value.clean
+            j = skipWS(value.end, &clean)
             guard j < n else { return nil }
-            if b[j] == 0x2c { j = skipWS(j + 1); continue }
-            if b[j] == UInt8(ascii: "}") { return j + 1 }
+            if b[j] == 0x2c { j = skipWS(j + 1, &clean); continue }
+            if b[j] == UInt8(ascii: "}") { return (j + 1, clean) }
             return nil
         }
     }

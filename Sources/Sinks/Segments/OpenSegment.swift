@@ -2,7 +2,7 @@ import Foundation
 import Pipeline
 
 /// The segment being written: its file, running hash and counts. Becomes a finalized segment + manifest.
-final class OpenSegment {
+final class OpenSegment: @unchecked Sendable {
     let name: SegmentName
     let directory: String
     private var fd: Int32

@@ -34,20 +34,31 @@ public struct CompressedBatch: Sendable {
 
 /// Writes batches into rotating segment files with manifests and retention.
 ///
-/// Threading: called from the pipeline's serial delivery queue only. Durability: a batch closed by the timeout or
-/// end of input is fsynced before `write` returns, and so is every segment before its `.open` → final rename;
-/// the manifest is written after that (temp file + rename). Rotation is exact: a batch that would cross
+/// Threading: called from the pipeline's serial delivery queue only; a full segment is finalized on a background
+/// queue (fsync, rename, manifest, retention) while the next one is written, so rotation never stalls delivery.
+/// Durability: a batch closed by the timeout or end of input is fsynced before `write` returns, and every segment
+/// before its `.open` → final rename; the manifest is written after that (temp file + rename). Rotation is exact: a batch that would cross
 /// `maxEntries` or `maxBytes` is split at an entry boundary and its parts recompressed.
-public final class SegmentSink {
+public final class SegmentSink: @unchecked Sendable {
     public let options: SegmentOptions
     private var current: OpenSegment?
     private var nextSequence: Int
     private let splitter: SegmentCompressor
     private let directoryFD: Int32
-    public private(set) var segmentsFinalized = 0
+    private let finalizer = DispatchQueue(label: "logpipe.segment-finalizer")
+    private let lock = NSLock()
+    private var finalized = 0
+    private var finalizeError: Error?
     public private(set) var entriesWritten = 0
-    /// Called after each finalized segment with its manifest.
-    public var onFinalize: ((SegmentManifest) -> Void)?
+    /// Called (on the finalizer queue) after each finalized segment with its manifest.
+    public var onFinalize: (@Sendable (SegmentManifest) -> Void)?
+
+    /// Segments finalized so far.
+    public var segmentsFinalized: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return finalized
+    }
 
     public init(options: SegmentOptions) throws {
         self.options = options
@@ -59,9 +70,13 @@ public final class SegmentSink {
         splitter = options.codec.makeCompressor(level: options.codecLevel)
     }
 
-    deinit { close(directoryFD) }
+    deinit {
+        finalizer.sync {}
+        close(directoryFD)
+    }
 
     public func write(_ batch: CompressedBatch) throws {
+        try rethrowFinalizeError()
         let encoded = batch.encoded
         let count = encoded.entries.count
         var from = 0
@@ -101,9 +116,17 @@ public final class SegmentSink {
         return k == 0 && emptySegment ? 1 : k
     }
 
-    /// Finalizes the open segment (if any).
+    /// Finalizes the open segment (if any) and waits for every finalization to complete.
     public func finish() throws {
         try finalizeCurrent()
+        finalizer.sync {}
+        try rethrowFinalizeError()
+    }
+
+    private func rethrowFinalizeError() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if let finalizeError { throw finalizeError }
     }
 
     /// fsyncs the open segment so everything written so far is durable.
@@ -129,14 +152,25 @@ public final class SegmentSink {
     private func finalizeCurrent() throws {
         guard let segment = current else { return }
         current = nil
-        let manifest = try segment.finalize(directoryFD: directoryFD)
-        segmentsFinalized += 1
-        onFinalize?(manifest)
-        try applyRetention()
+        let directoryFD = self.directoryFD
+        finalizer.async { [self] in
+            do {
+                let manifest = try segment.finalize(directoryFD: directoryFD)
+                lock.lock()
+                finalized += 1
+                lock.unlock()
+                onFinalize?(manifest)
+                applyRetention()
+            } catch {
+                lock.lock()
+                if finalizeError == nil { finalizeError = error }
+                lock.unlock()
+            }
+        }
     }
 
     /// Deletes the oldest finalized segments (and their manifests) beyond `maxSegments`; never the open one.
-    private func applyRetention() throws {
+    private func applyRetention() {
         guard let keep = options.maxSegments else { return }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: options.directory)) ?? []
         let finalized = files.compactMap { SegmentName.parse($0) }.map(\.name).sorted()
