@@ -1,0 +1,39 @@
+# logpipe — set-up, build, test, demo and benchmarks. Everything a fresh Debian machine needs is installed here.
+SWIFT      ?= swift
+APT_PKGS   := liblz4-dev lz4 zlib1g-dev libdeflate-dev libssl-dev pkg-config gzip time python3
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE    := .build/release/logpipe
+DEBUG      := .build/debug/logpipe
+
+.PHONY: deps build release test demo bench clean
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# One debug build serves the unit tests and the end-to-end tests (which run $(DEBUG)).
+test: deps
+	$(SWIFT) build --build-tests
+	LOGPIPE_BIN=$(CURDIR)/$(DEBUG) $(SWIFT) test --skip-build
+
+demo: release
+	@rm -rf demo-data
+	@for f in samples/app.jsonl samples/app.logfmt samples/syslog.log samples/plain.log; do \
+	  echo "== $$f"; $(RELEASE) run --out demo-data --service demo --environment dev < $$f || exit 1; done
+	@echo "== segments"; ls -l demo-data
+	@echo "== logpipe cat demo-data --min-level ERROR (first 5)"; $(RELEASE) cat demo-data --min-level ERROR | head -5
+
+bench: release
+	bash bench/run.sh $(RELEASE)
+
+clean:
+	rm -rf .build demo-data bench/out

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Throughput benchmark (issue 2): the physical limits (lz4 -1, gzip -1 alone) and logpipe with each codec,
+# on the same generated input, in the same run. Prints lines/s, MB/s, ratio to the limit and peak RSS.
+# Usage: bench/run.sh [path/to/release/logpipe]   (LINES=1000000 RUNS=3 by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${1:-.build/release/logpipe}
+LINES=${LINES:-1000000}
+RUNS=${RUNS:-3}
+OUT=bench/out
+mkdir -p "$OUT"
+INPUT=$OUT/input-$LINES.jsonl
+if [ ! -s "$INPUT" ]; then
+  python3 bench/gen_logs.py --lines "$LINES" --seed 42 > "$INPUT.tmp" && mv "$INPUT.tmp" "$INPUT"
+fi
+BYTES=$(stat -c %s "$INPUT")
+cat "$INPUT" > /dev/null   # page cache: every contender reads from memory
+
+# measure NAME CMD...: best wall time of $RUNS runs and the peak RSS, via /usr/bin/time -v.
+measure() {
+  local name=$1; shift
+  local best="" rss=0
+  for _ in $(seq "$RUNS"); do
+    rm -rf "$OUT/segs"
+    /usr/bin/time -v -o "$OUT/time.txt" bash -c "$*" > /dev/null 2> "$OUT/stderr.txt" || { cat "$OUT/stderr.txt" >&2; exit 1; }
+    local wall r
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$OUT/time.txt")
+    r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/time.txt")
+    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
+    [ "$r" -gt "$rss" ] && rss=$r
+  done
+  echo "$name $best $rss"
+}
+
+results=$(
+  measure "lz4-1"          "lz4 -1 -c < $INPUT"
+  measure "gzip-1"         "gzip -1 -c < $INPUT"
+  measure "logpipe-lz4"    "$BIN run --codec lz4 --out $OUT/segs < $INPUT"
+  measure "logpipe-gzip"   "$BIN run --codec gzip --out $OUT/segs < $INPUT"
+  measure "cat"            "cat < $INPUT"
+)
+echo "input: $LINES lines, $BYTES bytes ($(awk "BEGIN{printf \"%.0f\", $BYTES/$LINES}") B/line), best of $RUNS runs, $(nproc) cores"
+printf '%-14s %9s %12s %9s %12s %10s\n' name seconds lines/s MB/s vs-limit peakRSS-MB
+echo "$results" | awk -v bytes="$BYTES" -v lines="$LINES" '
+  { t[$1]=$2; r[$1]=$3; order[NR]=$1 }
+  END {
+    for (i=1; i<=NR; i++) { n=order[i]; limit = (n ~ /gzip/) ? t["gzip-1"] : t["lz4-1"];
+      printf "%-14s %9.3f %12.0f %9.1f %11.2fx %10.1f\n", n, t[n], lines/t[n], bytes/t[n]/1e6, limit/t[n], r[n]/1024 } }'
