@@ -14,6 +14,9 @@ enum CalendarWords {
     /// Names packed as lower-case bytes into an integer (at most 8 letters).
     static let packedNames: Set<UInt64> = Set(names.compactMap { pack(Array($0.utf8)[...]) })
 
+    /// Bit `c & 0x1F` set for the lower-case initial `c` of every name.
+    static let initials: UInt32 = names.reduce(0) { $0 | 1 << UInt32($1.utf8.first! & 0x1F) }
+
     static func pack<C: Collection>(_ letters: C) -> UInt64? where C.Element == UInt8 {
         guard letters.count >= 3, letters.count <= 8 else { return nil }
         var v: UInt64 = 0
@@ -26,6 +29,9 @@ enum CalendarWords {
 
     /// Whether the token is a month or weekday name, optionally followed by `,` or `.`.
     static func isName(_ span: TokenMasking.Bytes) -> Bool {
+        // Every name starts with one of "adfjmnostw"; most tokens are rejected here.
+        guard let first = span.first, initials & (1 << UInt32((first | 0x20) & 0x1F)) != 0,
+              (first | 0x20) >= 0x61, (first | 0x20) <= 0x7A else { return false }
         var hi = span.endIndex
         while hi > span.startIndex && (span[hi - 1] == 0x2C || span[hi - 1] == 0x2E) { hi -= 1 }
         guard let packed = pack(span[span.startIndex..<hi]) else { return false }

@@ -6,22 +6,39 @@ import Foundation
 /// final template, quoted per RFC 4180 when it holds `,` `"` CR or LF.
 public enum PatternListing {
     /// Mines every line of `logData` (LF or CRLF ends; no final empty line) and returns the CSV.
+    /// Lines are masked in parallel (see ``ParallelMasking``) and grouped in order.
     public static func csv(logData: Data, miner: inout TemplateMiner) -> Data {
         var ids: [Int] = []
         logData.withUnsafeBytes { raw in
             let all = raw.bindMemory(to: UInt8.self)
-            var start = 0
-            let n = all.count
-            while start < n {
-                var end = start
-                while end < n && all[end] != 0x0A { end += 1 }
-                var stop = end
-                if stop > start && all[stop - 1] == 0x0D { stop -= 1 }
-                ids.append(miner.add(bytes: UnsafeBufferPointer(rebasing: all[start..<stop])))
-                start = end + 1
+            let lines = lineRanges(all)
+            ids.reserveCapacity(lines.count)
+            ParallelMasking.forEachBlock(text: all, lines: lines) { block in
+                for i in 0..<block.count { ids.append(miner.add(block: block, at: i)) }
             }
         }
         return render(ids: ids, miner: miner)
+    }
+
+    /// The byte ranges of the lines of `text`, without their LF or CRLF ends.
+    static func lineRanges(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        var lines: [Range<Int>] = []
+        guard let base = text.baseAddress else { return lines }
+        let n = text.count
+        var start = 0
+        while start < n {
+            let end: Int
+            if let hit = memchr(base + start, 0x0A, n - start) {
+                end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            } else {
+                end = n
+            }
+            var stop = end
+            if stop > start && text[stop - 1] == 0x0D { stop -= 1 }
+            lines.append(start..<stop)
+            start = end + 1
+        }
+        return lines
     }
 
     /// Renders the CSV for lines whose ids ``TemplateMiner/add(_:)`` returned, in order.

@@ -31,7 +31,7 @@ public struct TemplateMiner: Sendable {
     let masker = VariableMasker(kinds: .grouping)
     var groups: [TemplateGroup] = []
     var parent: [Int] = []
-    var cache: [MaskedKey: Int] = [:]
+    var cache = MaskedMessageTable()
     var scratch = VariableMasker.Scratch()
     var rootsByLength: [Int: [Int]] = [:]
 
@@ -54,12 +54,28 @@ public struct TemplateMiner: Sendable {
     /// Adds one message given as UTF-8 bytes; see ``add(_:)``.
     public mutating func add(bytes: UnsafeBufferPointer<UInt8>) -> Int {
         masker.mask(bytes, into: &scratch)
-        if let cached = cache[MaskedKey(bytes: scratch.output)] {
+        let masked = scratch
+        return masked.output.withUnsafeBytes { key in
+            add(masked: key, hash: MaskedMessageTable.hash(key)) { masked.tokens() }
+        }
+    }
+
+    /// Adds message `i` of a block masked beforehand (possibly on another
+    /// thread); the same as ``add(bytes:)`` on that message's text.
+    public mutating func add(block: MaskedBlock, at i: Int) -> Int {
+        block.bytes.withUnsafeBytes { all in
+            let key = UnsafeRawBufferPointer(rebasing: all[block.range(i)])
+            return add(masked: key, hash: block.hashes[i]) { block.tokens(i) }
+        }
+    }
+
+    mutating func add(masked key: UnsafeRawBufferPointer, hash: Int, tokens makeTokens: () -> [String]) -> Int {
+        if let cached = cache.value(for: key, hash: hash) {
             let root = find(cached)
             groups[root].size += 1
             return root + 1
         }
-        let tokens = scratch.tokens()
+        let tokens = makeTokens()
         let index: Int
         if let match = bestMatch(tokens) {
             index = match
@@ -73,8 +89,8 @@ public struct TemplateMiner: Sendable {
             rootsByLength[tokens.count, default: []].append(index)
             generalise(index)
         }
-        if cache.count >= configuration.maxCachedMessages { cache.removeAll(keepingCapacity: true) }
-        cache[MaskedKey(bytes: scratch.output)] = index
+        if cache.count >= configuration.maxCachedMessages { cache.removeAll() }
+        cache.insert(key, hash: hash, value: index)
         return find(index) + 1
     }
 

@@ -36,20 +36,25 @@ struct TokenMasking: Sendable {
 
         init(_ token: Bytes) {
             var v: UInt8 = 0
-            for b in token {
-                switch b {
-                case 0x30...0x39: v |= 1
-                case 0x2F: v |= 2
-                case 0x40: v |= 4
-                case 0x2E: v |= 8
-                case 0x3D: v |= 16
-                case 0x27, 0x22: v |= 32
-                case 0x2D: v |= 64
-                case 0x3A: v |= 128
-                default: break
-                }
+            Self.table.withUnsafeBufferPointer { t in
+                for b in token { v |= t[Int(b)] }
             }
             rawValue = v
+        }
+
+        /// The feature bit of every byte value.
+        static let table: [UInt8] = (0...255).map { (b: Int) -> UInt8 in
+            switch b {
+            case 0x30...0x39: return 1
+            case 0x2F: return 2
+            case 0x40: return 4
+            case 0x2E: return 8
+            case 0x3D: return 16
+            case 0x27, 0x22: return 32
+            case 0x2D: return 64
+            case 0x3A: return 128
+            default: return 0
+            }
         }
     }
 
@@ -81,13 +86,23 @@ struct TokenMasking: Sendable {
         "ns", "us", "\u{00B5}s", "ms",
     ]
 
+    /// ``units`` packed as bytes into an integer (see ``packUnit(_:)``).
+    static let packedUnits: [UInt32] = units.map { packUnit(Array($0.utf8)[...]) }
+
+    /// Up to three bytes packed into an integer, the length in the top byte.
+    static func packUnit<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        var v = UInt32(bytes.count) << 24
+        for b in bytes { v = (v & 0xFF00_0000) | ((v & 0xFFFF) << 8) | UInt32(b) }
+        return v
+    }
+
     /// When `token` is a unit followed only by closing punctuation, the length of that punctuation.
     static func unitSuffixLength(_ token: Bytes) -> Int? {
         var hi = token.endIndex
         while hi > token.startIndex && isClosing(token[hi - 1]) { hi -= 1 }
-        guard hi - token.startIndex <= 3, hi > token.startIndex,
-              units.contains(String(decoding: token[token.startIndex..<hi], as: UTF8.self)) else { return nil }
-        return token.endIndex - hi
+        guard hi - token.startIndex <= 3, hi > token.startIndex else { return nil }
+        let packed = packUnit(token[token.startIndex..<hi])
+        return packedUnits.contains(packed) ? token.endIndex - hi : nil
     }
 
     /// Appends bytes with one copy.

@@ -16,16 +16,36 @@ final class OpenSegment: @unchecked Sendable {
     private var maxTimestamp = Int64.min
     private var dirty = false
 
-    init(name: SegmentName, directory: String, fd: Int32, createdMillis: Int64) {
+    /// The file being written: `<name>.open` normally; another temporary name when a salvaged segment is
+    /// written under the name of the file it replaces.
+    let openPath: String
+
+    init(name: SegmentName, directory: String, fd: Int32, createdMillis: Int64, openPath: String? = nil) {
         self.name = name
         self.directory = directory
         self.fd = fd
         self.createdMillis = createdMillis
+        self.openPath = openPath ?? directory + "/" + name.openFileName
     }
 
     deinit { if fd >= 0 { close(fd) } }
 
-    var openPath: String { directory + "/" + name.openFileName }
+    /// Writes `batch` as a complete segment named `name`: temp file, `beforeRename` (e.g. move the file it
+    /// replaces away), rename into place, manifest.
+    static func writeWhole(_ batch: CompressedBatch, name: SegmentName, directory: String,
+                           beforeRename: () throws -> Void) throws -> SegmentManifest {
+        let tmp = directory + "/" + name.fileName + ".salvage"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw SinkError.io(operation: "create", path: tmp, errno: errno) }
+        let segment = OpenSegment(name: name, directory: directory, fd: fd, createdMillis: nowMillis(), openPath: tmp)
+        if !batch.encoded.entries.isEmpty {
+            try segment.append(frame: batch.frame.bytes, entries: batch.encoded.entries[...], startOffset: 0)
+        }
+        try beforeRename()
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(dfd) }
+        return try segment.finalize(directoryFD: dfd)
+    }
 
     /// Appends one complete frame holding `entries` (offsets relative to the batch output, from `startOffset`).
     func append(frame: UnsafeBufferPointer<UInt8>, entries infos: ArraySlice<EntryInfo>, startOffset: Int) throws {

@@ -12,7 +12,7 @@ struct LineFilter {
     private let sinceText: [UInt8]?
     private let untilText: [UInt8]?
     private static let prefix = Array("{\"timestamp\":\"".utf8)
-    private static let levelAt = 14 + 24 + 11 // `{"timestamp":"` + time + `","level":"`
+    private static let levelAt = SegmentLine.levelAt
 
     init(minLevel: Level?, since: Int64?, until: Int64?, grep: [UInt8]?) {
         self.minLevel = minLevel
@@ -73,7 +73,7 @@ struct LineFilter {
     @inline(__always) private func matches(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         let shaped = n > Self.levelAt + 5 && memcmp(p, Self.prefix, 14) == 0
         if let minLevel {
-            guard let level = shaped ? Self.levelByInitial(p[Self.levelAt]) : nil else { return false }
+            guard let level = shaped ? SegmentLine.level(initial: p[Self.levelAt]) : nil else { return false }
             if level < minLevel { return false }
         }
         if let s = sinceText {
@@ -86,16 +86,5 @@ struct LineFilter {
             guard ByteSearch.contains(p, n, g) else { return false }
         }
         return true
-    }
-
-    private static func levelByInitial(_ c: UInt8) -> Level? {
-        switch c {
-        case UInt8(ascii: "D"): .debug
-        case UInt8(ascii: "I"): .info
-        case UInt8(ascii: "W"): .warn
-        case UInt8(ascii: "E"): .error
-        case UInt8(ascii: "F"): .fatal
-        default: nil
-        }
     }
 }

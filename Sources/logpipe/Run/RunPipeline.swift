@@ -42,7 +42,14 @@ final class RunPipeline {
 
     func run() throws -> Summary {
         let sink: SegmentSink
-        do { sink = try SegmentSink(options: settings.segments) } catch {
+        do {
+            let recovered = try SegmentRecovery.recoverOpenSegments(options: settings.segments)
+            if recovered.files > 0 {
+                StandardError.line("logpipe: recovered \(recovered.entries) entries from \(recovered.files) unfinished segment(s)" +
+                                   (recovered.quarantined > 0 ? ", \(recovered.quarantined) damaged file(s) moved to quarantine/" : ""))
+            }
+            sink = try SegmentSink(options: settings.segments)
+        } catch {
             throw RuntimeFailure("\(error)")
         }
         installSignalHandlers()
