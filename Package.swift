@@ -15,7 +15,7 @@ let package = Package(
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "Pipeline", swiftSettings: fast),
-        .target(name: "Ingest", dependencies: ["Pipeline"], swiftSettings: fast),
+        .target(name: "Ingest", dependencies: ["Pipeline", "Sinks"], swiftSettings: fast),
         .target(name: "Sinks", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CCrypto"], swiftSettings: fast),
         .executableTarget(
             name: "logpipe",

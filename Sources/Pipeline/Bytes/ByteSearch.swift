@@ -23,3 +23,21 @@ public enum ByteSearch {
         }
     }
 }
+
+extension ByteSearch {
+    /// ASCII case-insensitive search; `lowerNeedle` must already be lower-case.
+    public static func containsIgnoringCase(_ p: UnsafePointer<UInt8>, _ n: Int, _ lowerNeedle: [UInt8]) -> Bool {
+        let m = lowerNeedle.count
+        guard m > 0 else { return true }
+        guard m <= n else { return false }
+        return lowerNeedle.withUnsafeBufferPointer { nb in
+            @inline(__always) func lower(_ c: UInt8) -> UInt8 { c &- 65 < 26 ? c | 0x20 : c }
+            for i in 0...(n - m) where lower(p[i]) == nb[0] {
+                var k = 1
+                while k < m, lower(p[i + k]) == nb[k] { k += 1 }
+                if k == m { return true }
+            }
+            return false
+        }
+    }
+}

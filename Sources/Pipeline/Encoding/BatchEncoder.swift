@@ -3,11 +3,17 @@ public struct EncoderOptions: Sendable {
     public var format: InputFormat
     public var minLevel: Level
     public var enrichment: Enrichment
+    /// Keep only entries whose time is in `[since, until)` (replay's point-in-time selection); others are filtered.
+    public var since: Int64?
+    public var until: Int64?
 
-    public init(format: InputFormat = .auto, minLevel: Level = .debug, enrichment: Enrichment) {
+    public init(format: InputFormat = .auto, minLevel: Level = .debug, enrichment: Enrichment,
+                since: Int64? = nil, until: Int64? = nil) {
         self.format = format
         self.minLevel = minLevel
         self.enrichment = enrichment
+        self.since = since
+        self.until = until
     }
 }
 
@@ -65,6 +71,8 @@ public final class BatchEncoder {
                 entry.metaCount += 1
             }
             let ts = entry.timestampMillis ?? ref.readMillis
+            if let since = options.since, ts < since { stats.filtered += 1; continue }
+            if let until = options.until, ts >= until { stats.filtered += 1; continue }
             meta.withUnsafeBufferPointer { m in
                 EntryWriter.write(entry, level: level, timestamp: ts, line: line, meta: m, defaults: defaults,
                                   times: &timeFormatter, ids: &ids, readMillis: ref.readMillis, to: output)

@@ -33,3 +33,8 @@ public struct Enrichment: Sendable {
         return out.toArray()
     }
 }
+
+extension Enrichment {
+    /// `"…"` with JSON escaping, as bytes (for building search needles).
+    public static func quotedBytes(_ s: String) -> [UInt8] { quoted(s) }
+}

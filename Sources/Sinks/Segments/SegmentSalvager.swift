@@ -34,7 +34,7 @@ public enum SegmentSalvager {
 
     // MARK: LZ4
 
-    private static let lz4Magic: [UInt8] = [0x04, 0x22, 0x4d, 0x18]
+    static let lz4Magic: [UInt8] = [0x04, 0x22, 0x4d, 0x18]
 
     private static func lz4(_ b: UnsafeBufferPointer<UInt8>) -> Result {
         var result = Result(lines: ByteBuffer(capacity: max(b.count * 4, 1024)))
@@ -65,10 +65,10 @@ public enum SegmentSalvager {
         return result
     }
 
-    private enum FrameLength { case complete(Int), cutShort, broken }
+    enum FrameLength { case complete(Int), cutShort, broken }
 
     /// Walks an LZ4 frame's header and block sizes.
-    private static func frameLength(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> FrameLength {
+    static func frameLength(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> FrameLength {
         var i = start + 4
         guard i + 3 <= b.count else { return .cutShort }
         let flg = b[i]
@@ -173,7 +173,7 @@ public enum SegmentSalvager {
 
     // MARK: helpers
 
-    private static func isMagic(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ magic: [UInt8]) -> Bool {
+    static func isMagic(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ magic: [UInt8]) -> Bool {
         guard i + magic.count <= b.count else { return false }
         for k in 0..<magic.count where b[i + k] != magic[k] { return false }
         return true

@@ -9,9 +9,15 @@ public struct SegmentOptions: Sendable {
     public var maxBytes: Int
     public var maxEntries: Int
     public var maxSegments: Int?
+    /// Delete finalized segments older than this (by their finalization time), in milliseconds.
+    public var maxAgeMillis: Int64?
+    /// Keep the finalized segments' total size (files + manifests) under this many bytes.
+    public var maxTotalBytes: Int?
 
     public init(directory: String, codec: SegmentCodec = .lz4, codecLevel: Int? = nil, maxBytes: Int = 128 << 20,
-                maxEntries: Int = .max, maxSegments: Int? = nil) {
+                maxEntries: Int = .max, maxSegments: Int? = nil, maxAgeMillis: Int64? = nil, maxTotalBytes: Int? = nil) {
+        self.maxAgeMillis = maxAgeMillis
+        self.maxTotalBytes = maxTotalBytes
         self.directory = directory
         self.codec = codec
         self.codecLevel = codecLevel
@@ -169,16 +175,34 @@ public final class SegmentSink: @unchecked Sendable {
         }
     }
 
-    /// Deletes the oldest finalized segments (and their manifests) beyond `maxSegments`; never the open one.
+    /// Deletes the oldest finalized segments (with their manifests) beyond `maxSegments`, older than `maxAge`, or
+    /// while the total exceeds `maxTotalBytes`; never the open one.
     private func applyRetention() {
-        guard let keep = options.maxSegments else { return }
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: options.directory)) ?? []
-        let finalized = files.compactMap { SegmentName.parse($0) }.map(\.name).sorted()
-        guard finalized.count > keep else { return }
-        for name in finalized.prefix(finalized.count - keep) {
-            unlink(options.directory + "/" + name.fileName)
-            unlink(options.directory + "/" + name.manifestFileName)
+        let o = options
+        guard o.maxSegments != nil || o.maxAgeMillis != nil || o.maxTotalBytes != nil else { return }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: o.directory)) ?? []
+        let fm = FileManager.default
+        struct Item { let name: SegmentName; let bytes: Int; let modified: Date }
+        var items: [Item] = files.compactMap { SegmentName.parse($0)?.name }.sorted().map { name in
+            let a = try? fm.attributesOfItem(atPath: o.directory + "/" + name.fileName)
+            let m = try? fm.attributesOfItem(atPath: o.directory + "/" + name.manifestFileName)
+            return Item(name: name, bytes: (a?[.size] as? Int ?? 0) + (m?[.size] as? Int ?? 0),
+                        modified: a?[.modificationDate] as? Date ?? Date())
         }
-        fsync(directoryFD)
+        var total = items.reduce(0) { $0 + $1.bytes }
+        let cutoff = o.maxAgeMillis.map { Date(timeIntervalSinceNow: -Double($0) / 1000) }
+        var removed = false
+        while let oldest = items.first {
+            let tooMany = o.maxSegments.map { items.count > $0 } ?? false
+            let tooOld = cutoff.map { oldest.modified < $0 } ?? false
+            let tooBig = o.maxTotalBytes.map { total > $0 } ?? false
+            guard tooMany || tooOld || tooBig else { break }
+            unlink(o.directory + "/" + oldest.name.fileName)
+            unlink(o.directory + "/" + oldest.name.manifestFileName)
+            total -= oldest.bytes
+            items.removeFirst()
+            removed = true
+        }
+        if removed { fsync(directoryFD) }
     }
 }

@@ -4,27 +4,33 @@ import Sinks
 
 /// Filters segment lines without parsing JSON: segment lines start with a fixed-width timestamp and the level,
 /// so level and time are compared as bytes; `--grep` is a substring search of the line.
-struct LineFilter {
+struct LineFilter: Sendable {
     var minLevel: Level?
     var since: Int64?
     var until: Int64?
     var grep: [UInt8]?
+    var ignoreCase = false
+    /// `"context":{"service":"<name>"` — the service is the first context key in segment lines.
+    private let serviceNeedle: [UInt8]?
     private let sinceText: [UInt8]?
     private let untilText: [UInt8]?
     private static let prefix = Array("{\"timestamp\":\"".utf8)
     private static let levelAt = SegmentLine.levelAt
 
-    init(minLevel: Level?, since: Int64?, until: Int64?, grep: [UInt8]?) {
+    init(minLevel: Level?, since: Int64?, until: Int64?, service: String? = nil, grep: String?,
+         ignoreCase: Bool = false) {
         self.minLevel = minLevel
         self.since = since
         self.until = until
-        self.grep = grep
+        self.ignoreCase = ignoreCase
+        self.grep = grep.map { Array((ignoreCase ? $0.lowercased() : $0).utf8) }
+        serviceNeedle = service.map { Array("\"context\":{\"service\":".utf8) + Enrichment.quotedBytes($0) }
         var f = TimestampFormatter()
         sinceText = since.map { Array(f.string($0).utf8) }
         untilText = until.map { Array(f.string($0).utf8) }
     }
 
-    var isEmpty: Bool { minLevel == nil && since == nil && until == nil && grep == nil }
+    var isEmpty: Bool { minLevel == nil && since == nil && until == nil && grep == nil && serviceNeedle == nil }
 
     /// True when the segment's manifest proves no entry is in the time range.
     func canSkip(manifestOf file: String) -> Bool {
@@ -82,8 +88,9 @@ struct LineFilter {
         if let u = untilText {
             guard shaped, memcmp(p + 14, u, 24) < 0 else { return false }
         }
+        if let s = serviceNeedle, !ByteSearch.contains(p, n, s) { return false }
         if let g = grep, !g.isEmpty {
-            guard ByteSearch.contains(p, n, g) else { return false }
+            guard ignoreCase ? ByteSearch.containsIgnoringCase(p, n, g) : ByteSearch.contains(p, n, g) else { return false }
         }
         return true
     }

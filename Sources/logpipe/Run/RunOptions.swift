@@ -24,6 +24,10 @@ struct RunOptions: ParsableArguments {
     var segmentMaxEntries: Int?
     @Option(help: "Keep only the newest N finalized segments.")
     var maxSegments: Int?
+    @Option(help: "Delete finalized segments older than this (e.g. 7d, 12h).")
+    var maxAge: String?
+    @Option(help: "Keep the finalized segments under this total size (K/M/G).")
+    var maxTotalBytes: String?
     @Option(help: "Close a batch at this many entries.")
     var batchMaxEntries = 1000
     @Option(help: "Close a batch at this many bytes of input (K/M/G).")
@@ -65,7 +69,9 @@ struct RunOptions: ParsableArguments {
             directory: out, codec: codecValue, codecLevel: codecLevel,
             maxBytes: try ArgumentValues.size(segmentMaxBytes, flag: "--segment-max-bytes"),
             maxEntries: try segmentMaxEntries.map { try ArgumentValues.positive($0, flag: "--segment-max-entries") } ?? .max,
-            maxSegments: try maxSegments.map { try ArgumentValues.positive($0, flag: "--max-segments") })
+            maxSegments: try maxSegments.map { try ArgumentValues.positive($0, flag: "--max-segments") },
+            maxAgeMillis: try maxAge.map { Int64(try ArgumentValues.duration($0, flag: "--max-age")) },
+            maxTotalBytes: try maxTotalBytes.map { try ArgumentValues.size($0, flag: "--max-total-bytes") })
         let framing = FramingOptions(
             maxLineBytes: try ArgumentValues.size(maxLineBytes, flag: "--max-line-bytes"),
             batchMaxEntries: try ArgumentValues.positive(batchMaxEntries, flag: "--batch-max-entries"),

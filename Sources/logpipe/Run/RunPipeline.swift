@@ -36,11 +36,25 @@ final class RunPipeline {
     private let stop = StopSignal()
     private var signalSources: [DispatchSourceSignal] = []
 
+    /// What feeds the pipeline: runs on the calling thread until its input ends or `stop` fires.
+    typealias SourceRunner = (StopSignal, (RawBatch) -> Void) throws -> SourceStats
+
     init(settings: RunOptions.Resolved) {
         self.settings = settings
     }
 
+    /// Runs with stdin as the input.
     func run() throws -> Summary {
+        let origin = SourceOrigin(name: "stdin", sessionId: newSessionId())
+        let source = StreamSource(fd: 0, origin: origin, options: settings.framing)
+        return try run { stop, emit in
+            try source.run(stop: stop, emit: emit)
+            return source.stats
+        }
+    }
+
+    /// Runs with `source` as the input; `delivered` sees each batch after the sink has it.
+    func run(source runSource: SourceRunner, delivered: ((EncodedBatch) -> Void)? = nil) throws -> Summary {
         let sink: SegmentSink
         do {
             let recovered = try SegmentRecovery.recoverOpenSegments(options: settings.segments)
@@ -71,19 +85,19 @@ final class RunPipeline {
                 do {
                     try sink.write(batch)
                     summary.stats.add(batch.encoded.stats)
+                    delivered?(batch.encoded)
                 } catch {
                     summary.failure = "\(error)"
                     stop.trigger()
                 }
             })
-        let origin = SourceOrigin(name: "stdin", sessionId: newSessionId())
-        let source = StreamSource(fd: 0, origin: origin, options: settings.framing)
         var sourceError: Error?
-        do { try source.run(stop: stop) { pool.submit($0) } } catch { sourceError = error }
+        var sourceStats = SourceStats()
+        do { sourceStats = try runSource(stop) { pool.submit($0) } } catch { sourceError = error }
         pool.drain()
+        summary.source = sourceStats
         do { try sink.finish() } catch { summary.failure = summary.failure ?? "\(error)" }
         summary.segments = sink.segmentsFinalized
-        summary.source = source.stats
         if let sourceError, summary.failure == nil { summary.failure = "\(sourceError)" }
         return summary
     }
@@ -98,7 +112,7 @@ final class RunPipeline {
         }
     }
 
-    private func newSessionId() -> String {
+    func newSessionId() -> String {
         var ids = UUIDv7Generator()
         return ids.string(millis: nowMillis())
     }

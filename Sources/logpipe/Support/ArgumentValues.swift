@@ -25,9 +25,9 @@ enum ArgumentValues {
         return v * multiplier
     }
 
-    /// `500ms`, `1s`, `2m`, `1h` → milliseconds.
+    /// `500ms`, `1s`, `2m`, `1h`, `7d` → milliseconds.
     static func duration(_ text: String, flag: String) throws -> Int {
-        let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
             if let v = Double(text.dropLast(suffix.count)), v >= 0, v * Double(factor) < 1e12 {
                 return Int(v * Double(factor))

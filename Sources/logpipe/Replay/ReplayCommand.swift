@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Pipeline
+import Sinks
+
+/// `logpipe replay PATH... [run options]`: archived segments through filter → enrich → sinks again.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Run archived segments through the pipeline again (batch reprocessing).",
+        discussion: """
+        Entries keep their IDs and context; --min-level, --since/--until (a point in time), another --codec or \
+        --out apply as for live input. With --state-dir, a replay stopped by SIGINT/SIGTERM resumes where it \
+        stopped when run again with the same arguments (after kill -9 it resumes from the last clean stop: \
+        at-least-once).
+        """)
+
+    @Argument(help: "Segment files or directories holding segments.")
+    var paths: [String]
+    @OptionGroup var options: RunOptions
+    @Option(help: "Only entries at or after this time (RFC 3339, or an age like 1h).")
+    var since: String?
+    @Option(help: "Only entries before this time (RFC 3339, or an age like 1h).")
+    var until: String?
+    @Option(help: "Directory for the resume state.")
+    var stateDir: String?
+
+    func validate() throws {
+        _ = try options.resolve()
+        if !options.inputs.isEmpty { throw ValidationError("replay reads the given segments: --input is not allowed") }
+        _ = try since.map { try ArgumentValues.time($0, flag: "--since") }
+        _ = try until.map { try ArgumentValues.time($0, flag: "--until") }
+    }
+
+    func run() throws {
+        var settings = try options.resolve()
+        if !CommandLine.arguments.contains(where: { $0 == "--format" || $0.hasPrefix("--format=") }) {
+            settings.encoder.format = .json
+        }
+        settings.encoder.since = try since.map { try ArgumentValues.time($0, flag: "--since") }
+        settings.encoder.until = try until.map { try ArgumentValues.time($0, flag: "--until") }
+        let files = try SegmentFiles.expand(paths)
+        let out = URL(fileURLWithPath: settings.segments.directory).standardizedFileURL.path
+        if files.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().path == out }) {
+            throw ValidationError("replay --out must not be the archive being replayed (\(out))")
+        }
+        let state = try stateDir.map { try ReplayState(directory: $0, files: files) }
+        let pipeline = RunPipeline(settings: settings)
+        let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: pipeline.newSessionId())
+        source.skipLines = state?.linesDone ?? [:]
+        let progress = isatty(2) != 0 ? ReplayProgress() : nil
+        source.progress = { done, total in progress?.update(done: done, total: total) }
+        var delivered: [String: Int] = [:]
+        let summary = try pipeline.run(source: { stop, emit in
+            try source.run(stop: stop, emit: emit)
+            return source.stats
+        }, delivered: { batch in
+            delivered[batch.origin.name, default: 0] += batch.stats.linesIn
+            progress?.count(entries: batch.stats.linesIn)
+        })
+        progress?.finish()
+        if let state, summary.failure == nil { try state.save(adding: delivered) }
+        StandardError.line(summary.line.replacingOccurrences(of: "lines in", with: "entries replayed"))
+        if let failure = summary.failure { throw RuntimeFailure(failure) }
+    }
+}
+
+/// The resume point of a replay: lines delivered per file, in `<state-dir>/replay-<key>.json` (the key names
+/// the set of files), written atomically.
+struct ReplayState {
+    let path: String
+    var linesDone: [String: Int]
+
+    init(directory: String, files: [String]) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in files.joined(separator: "\n").utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        path = directory + "/replay-" + String(hash, radix: 16) + ".json"
+        if let data = FileManager.default.contents(atPath: path) {
+            guard let done = try? JSONDecoder().decode([String: Int].self, from: data) else {
+                throw RuntimeFailure("replay state \(path) is unreadable: move it away to start over")
+            }
+            linesDone = done
+        } else {
+            linesDone = [:]
+        }
+    }
+
+    func save(adding delivered: [String: Int]) throws {
+        var all = linesDone
+        for (k, v) in delivered { all[k, default: 0] += v }
+        let data = try JSONEncoder().encode(all)
+        let tmp = path + ".tmp"
+        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw RuntimeFailure("cannot write \(tmp)")
+        }
+        guard rename(tmp, path) == 0 else { throw RuntimeFailure("cannot rename \(tmp): \(String(cString: strerror(errno)))") }
+    }
+}
+
+/// A progress bar on stderr (a terminal only): bytes done of total, entries/s, ETA.
+final class ReplayProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let start = Date()
+    private var entries = 0
+    private var done = 0, total = 1
+
+    func count(entries n: Int) { lock.lock(); entries += n; lock.unlock(); draw() }
+    func update(done: Int, total: Int) { lock.lock(); self.done = done; self.total = max(total, 1); lock.unlock(); draw() }
+
+    private func draw() {
+        lock.lock()
+        let fraction = Double(done) / Double(total)
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(entries) / elapsed : 0
+        let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
+        lock.unlock()
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let text = String(format: "\r[%@] %3.0f%%  %.0f entries/s  ETA %.0fs ", bar, fraction * 100, rate, eta)
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
+}
