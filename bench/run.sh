@@ -39,6 +39,15 @@ results=$(
   measure "logpipe-gzip"   "$BIN run --codec gzip --out $OUT/segs < $INPUT"
   measure "cat"            "cat < $INPUT"
 )
+# Reading back (issue 5): lz4 -dc alone on the same segments vs logpipe cat, plain and filtered.
+rm -rf "$OUT/archive"
+"$BIN" run --out "$OUT/archive" < "$INPUT" 2> /dev/null
+cat "$OUT"/archive/*.lz4 > /dev/null
+readback=$(
+  measure "lz4-dc"             "lz4 -dc -m $OUT/archive/*.lz4 -c"
+  measure "cat-all"            "$BIN cat $OUT/archive"
+  measure "cat-min-error"      "$BIN cat $OUT/archive --min-level ERROR"
+)
 echo "input: $LINES lines, $BYTES bytes ($(awk "BEGIN{printf \"%.0f\", $BYTES/$LINES}") B/line), best of $RUNS runs, $(nproc) cores"
 printf '%-14s %9s %12s %9s %12s %10s\n' name seconds lines/s MB/s vs-limit peakRSS-MB
 echo "$results" | awk -v bytes="$BYTES" -v lines="$LINES" '
@@ -46,3 +55,11 @@ echo "$results" | awk -v bytes="$BYTES" -v lines="$LINES" '
   END {
     for (i=1; i<=NR; i++) { n=order[i]; limit = (n ~ /gzip/) ? t["gzip-1"] : t["lz4-1"];
       printf "%-14s %9.3f %12.0f %9.1f %11.2fx %10.1f\n", n, t[n], lines/t[n], bytes/t[n]/1e6, limit/t[n], r[n]/1024 } }'
+echo
+echo "read-back of the same entries from LZ4 segments (ratio: lz4 -dc time / this time)"
+printf '%-14s %9s %12s %9s %12s %10s\n' name seconds entries/s MB/s vs-lz4-dc peakRSS-MB
+UNC=$(awk -F'"uncompressedBytes": ' '{split($2,a,","); s+=a[1]} END {print s}' "$OUT"/archive/*.meta.json)
+echo "$readback" | awk -v bytes="$UNC" -v lines="$LINES" '
+  { t[$1]=$2; r[$1]=$3; order[NR]=$1 }
+  END { for (i=1; i<=NR; i++) { n=order[i];
+      printf "%-14s %9.3f %12.0f %9.1f %11.2fx %10.1f\n", n, t[n], lines/t[n], bytes/t[n]/1e6, t["lz4-dc"]/t[n], r[n]/1024 } }'

@@ -15,13 +15,18 @@ struct PatternsCommand: ParsableCommand {
     func run() throws {
         let data: Data
         if let file, file != "-" {
-            guard let d = FileManager.default.contents(atPath: file) else { throw RuntimeFailure("cannot read \(file)") }
-            data = d
+            // Mapped, not read: the miner only scans the text once.
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped)
+            } catch {
+                throw RuntimeFailure("cannot read \(file): \(error.localizedDescription)")
+            }
         } else {
             data = FileHandle.standardInput.readDataToEndOfFile()
         }
         var miner = TemplateMiner()
-        let csv = PatternListing.csv(logData: data, miner: &miner)
-        csv.withUnsafeBytes { StandardOutput.write($0.bindMemory(to: UInt8.self)) }
+        data.withUnsafeBytes { raw in
+            PatternListing.write(text: raw.bindMemory(to: UInt8.self), miner: &miner) { StandardOutput.write($0) }
+        }
     }
 }

@@ -9,10 +9,11 @@ import Pipeline
 ///
 /// A damaged frame is skipped and reported through `onDamage` (with its offset); reading goes on after it.
 public enum ParallelSegmentReader {
-    /// Decodes frames into `out` and keeps what `filter` keeps; runs on worker threads.
+    /// Filters decoded frames into `out`; runs on worker threads. Nil: keep everything (decoded straight into
+    /// the output buffer, no copy).
     public typealias Transform = @Sendable (UnsafeBufferPointer<UInt8>, ByteBuffer) -> Void
 
-    public static func read(path: String, transform: Transform, emit: (ByteBuffer) -> Void,
+    public static func read(path: String, transform: Transform?, emit: (ByteBuffer) -> Void,
                             onDamage: (String) -> Void) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SinkError.io(operation: "open", path: path, errno: errno) }
@@ -25,38 +26,42 @@ public enum ParallelSegmentReader {
             throw SinkError.io(operation: "map", path: path, errno: errno)
         }
         defer { munmap(map, size) }
+        madvise(map, size, MADV_SEQUENTIAL)
         let file = UnsafeBufferPointer(start: map.assumingMemoryBound(to: UInt8.self), count: size)
         let frames = split(file, onDamage: onDamage)
-        // Groups of ~4 MiB of compressed frames per task; a window of tasks per round.
+        // Groups of ~1 MiB of compressed frames per task; a window of tasks per round; buffers reused per slot.
         var groups: [Range<Int>] = []
         var start = 0, bytes = 0
         for (k, f) in frames.enumerated() {
             bytes += f.count
-            if bytes >= 4 << 20 || k == frames.count - 1 { groups.append(start..<(k + 1)); start = k + 1; bytes = 0 }
+            if bytes >= 1 << 20 || k == frames.count - 1 { groups.append(start..<(k + 1)); start = k + 1; bytes = 0 }
         }
         let window = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
+        let outputs = (0..<window).map { _ in ByteBuffer(capacity: 4 << 20) }
+        let scratch = (0..<window).map { _ in ByteBuffer(capacity: 2 << 20) }
+        let failures = UnsafeMutableBufferPointer<Int>.allocate(capacity: window)
+        defer { failures.deallocate() }
+        let shared = Shared(file: file, failures: failures)
         var g = 0
         while g < groups.count {
             let round = Array(groups[g..<min(g + window, groups.count)])
-            let outputs = (0..<round.count).map { _ in ByteBuffer(capacity: 1 << 20) }
-            let failures = UnsafeMutableBufferPointer<Int>.allocate(capacity: round.count)
             failures.initialize(repeating: -1)
-            defer { failures.deallocate() }
-            let framesRef = frames
-            // Each task writes only its own slot of `failures` and `outputs`; `file` is read-only.
-            let shared = Shared(file: file, failures: failures)
             DispatchQueue.concurrentPerform(iterations: round.count) { t in
                 let file = shared.file, failures = shared.failures
-                let decoded = ByteBuffer(capacity: 1 << 20)
+                let out = outputs[t]
+                out.removeAll()
                 var dctx: OpaquePointer?
                 _ = LZ4F_createDecompressionContext(&dctx, UInt32(LZ4F_VERSION))
                 defer { LZ4F_freeDecompressionContext(dctx) }
                 for k in round[t] {
-                    let f = framesRef[k]
-                    decoded.removeAll()
-                    if decode(UnsafeBufferPointer(rebasing: file[f]), dctx, into: decoded) {
-                        transform(decoded.bytes, outputs[t])
+                    let f = frames[k]
+                    let target = transform == nil ? out : scratch[t]
+                    let mark = target.count
+                    if transform != nil { target.removeAll() }
+                    if decode(UnsafeBufferPointer(rebasing: file[f]), dctx, into: target) {
+                        transform?(target.bytes, out)
                     } else {
+                        target.count = transform == nil ? mark : 0
                         if failures[t] < 0 { failures[t] = f.lowerBound }
                         LZ4F_resetDecompressionContext(dctx)
                     }
@@ -66,6 +71,9 @@ public enum ParallelSegmentReader {
                 if failures[t] >= 0 { onDamage("LZ4 frame damaged at byte \(failures[t]) (skipped)") }
                 emit(outputs[t])
             }
+            // Processed input pages need not stay resident.
+            let done = frames[round.last!.upperBound - 1].upperBound & ~4095
+            if done > 0 { madvise(map, done, MADV_DONTNEED) }
             g += round.count
         }
     }

@@ -52,7 +52,15 @@ struct CatCommand: ParsableCommand {
         let out = ByteBuffer(capacity: 1 << 21)
         func flush() { StandardOutput.write(out.bytes); out.removeAll() }
         func emit(_ buffer: ByteBuffer) {
-            if let text { text.render(buffer.bytes, to: out) } else { out.append(buffer.bytes) }
+            if let text {
+                text.render(buffer.bytes, to: out)
+            } else if buffer.count >= 1 << 16 {
+                flush()
+                StandardOutput.write(buffer.bytes)
+                return
+            } else {
+                out.append(buffer.bytes)
+            }
             if out.count >= 1 << 20 { flush() }
         }
         var failures = 0
@@ -61,10 +69,12 @@ struct CatCommand: ParsableCommand {
             var damaged = false
             do {
                 if SegmentCodec.detect(Self.magic(file)) == .lz4 {
-                    try ParallelSegmentReader.read(path: file, transform: { decoded, into in
+                    let keep: ParallelSegmentReader.Transform = { decoded, into in
                         var carry = [UInt8]()
                         filter.appendMatching(decoded, carry: &carry, to: into)
-                    }, emit: emit, onDamage: { reason in
+                    }
+                    try ParallelSegmentReader.read(path: file, transform: filter.isEmpty ? nil : keep, emit: emit,
+                                                   onDamage: { reason in
                         flush()
                         StandardError.line("logpipe: \(file): \(reason)")
                         damaged = true
