@@ -15,6 +15,7 @@ public final class SegmentReplaySource {
     /// Called on the source thread after each chunk with (compressed bytes done, compressed bytes total).
     public var progress: ((Int, Int) -> Void)?
     public private(set) var stats = SourceStats()
+    public var pool: BufferPool?
 
     public init(files: [String], options: FramingOptions, sessionId: String) {
         self.files = files
@@ -30,7 +31,7 @@ public final class SegmentReplaySource {
             if stop.isTriggered { break }
             let origin = SourceOrigin(name: path, sessionId: sessionId)
             var framer = LineFramer(maxLineBytes: options.maxLineBytes, batchMaxEntries: options.batchMaxEntries,
-                                    batchMaxBytes: options.batchMaxBytes)
+                                    batchMaxBytes: options.batchMaxBytes, pool: pool)
             var toSkip = skipLines[path] ?? 0
             do {
                 try readFile(path, stop: stop) { chunk in

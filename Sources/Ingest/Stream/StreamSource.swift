@@ -36,6 +36,8 @@ public final class StreamSource {
     public let origin: SourceOrigin
     public let options: FramingOptions
     public private(set) var stats = SourceStats()
+    /// Where batch buffers come from; the pipeline gives them back after encoding.
+    public var pool: BufferPool?
     /// A pipe delivers at most 64 KiB per read; files are read in the same steps.
     static let readSize = 64 * 1024
 
@@ -47,7 +49,7 @@ public final class StreamSource {
 
     public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {
         var framer = LineFramer(maxLineBytes: options.maxLineBytes, batchMaxEntries: options.batchMaxEntries,
-                                batchMaxBytes: options.batchMaxBytes)
+                                batchMaxBytes: options.batchMaxBytes, pool: pool)
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: stop.wakeFD, events: Int16(POLLIN), revents: 0)]
         reading: while !stop.isTriggered {

@@ -20,12 +20,16 @@ public struct LineFramer {
     public private(set) var discardedBytes = 0
     public private(set) var truncatedLines = 0
 
-    public init(maxLineBytes: Int, batchMaxEntries: Int, batchMaxBytes: Int) {
+    private let pool: BufferPool?
+
+    /// `pool`: where new batch buffers come from (the stage that consumes a batch gives its buffer back).
+    public init(maxLineBytes: Int, batchMaxEntries: Int, batchMaxBytes: Int, pool: BufferPool? = nil) {
         self.maxLineBytes = max(maxLineBytes, 16)
         self.batchMaxEntries = max(batchMaxEntries, 1)
         self.batchMaxBytes = max(batchMaxBytes, 1)
+        self.pool = pool
         capacity = self.batchMaxBytes + self.maxLineBytes + 256 * 1024
-        buffer = ByteBuffer(capacity: capacity)
+        buffer = pool?.take(capacity: capacity) ?? ByteBuffer(capacity: capacity)
         lines.reserveCapacity(self.batchMaxEntries)
     }
 
@@ -114,7 +118,7 @@ public struct LineFramer {
             }
         }
         guard !lines.isEmpty else { compactEmptyPrefix(); return nil }
-        let next = ByteBuffer(capacity: capacity)
+        let next = pool?.take(capacity: capacity) ?? ByteBuffer(capacity: capacity)
         let tail = buffer.count - lineStart
         next.append(buffer.base + lineStart, tail)
         let unscanned = scanned - lineStart

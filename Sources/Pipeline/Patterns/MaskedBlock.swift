@@ -18,23 +18,42 @@ public struct MaskedBlock: Sendable {
     /// Number of messages.
     public var count: Int { messageEnds.count }
 
-    /// Masks the lines `lines` of `text` (each a range of byte offsets).
-    public init(text: UnsafeBufferPointer<UInt8>, lines: ArraySlice<Range<Int>>) {
+    /// Masks the lines of `text[range]` (LF or CRLF ends; no final empty line).
+    init(text: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
         let masker = VariableMasker(kinds: .grouping)
         var scratch = VariableMasker.Scratch()
-        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count } + lines.count * 8)
-        messageEnds.reserveCapacity(lines.count)
-        tokenEnds.reserveCapacity(lines.count)
-        hashes.reserveCapacity(lines.count)
-        for line in lines {
+        bytes.reserveCapacity(range.count + range.count / 4)
+        for line in Self.lines(text, range) {
             masker.mask(UnsafeBufferPointer(rebasing: text[line]), into: &scratch)
             let base = bytes.count
             for s in scratch.starts { tokenStarts.append(base + s) }
-            scratch.output.withUnsafeBytes { hashes.append(MaskedMessageTable.hash($0)) }
-            bytes.append(contentsOf: scratch.output)
+            let output = scratch.output
+            output.withUnsafeBytes { hashes.append(MaskedMessageTable.hash($0)) }
+            bytes.append(contentsOf: output)
             messageEnds.append(bytes.count)
             tokenEnds.append(tokenStarts.count)
         }
+    }
+
+    /// The lines of `text[range]`, without their LF or CRLF ends.
+    static func lines(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [Range<Int>] {
+        var lines: [Range<Int>] = []
+        guard let base = text.baseAddress else { return lines }
+        var start = range.lowerBound
+        let n = range.upperBound
+        while start < n {
+            let end: Int
+            if let hit = memchr(base + start, 0x0A, n - start) {
+                end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            } else {
+                end = n
+            }
+            var stop = end
+            if stop > start && text[stop - 1] == 0x0D { stop -= 1 }
+            lines.append(start..<stop)
+            start = end + 1
+        }
+        return lines
     }
 
     /// The masked tokens of message `i` as strings.

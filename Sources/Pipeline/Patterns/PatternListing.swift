@@ -6,62 +6,77 @@ import Foundation
 /// final template, quoted per RFC 4180 when it holds `,` `"` CR or LF.
 public enum PatternListing {
     /// Mines every line of `logData` (LF or CRLF ends; no final empty line) and returns the CSV.
-    /// Lines are masked in parallel (see ``ParallelMasking``) and grouped in order.
     public static func csv(logData: Data, miner: inout TemplateMiner) -> Data {
-        var ids: [Int] = []
+        var out = Data()
         logData.withUnsafeBytes { raw in
-            let all = raw.bindMemory(to: UInt8.self)
-            let lines = lineRanges(all)
-            ids.reserveCapacity(lines.count)
-            ParallelMasking.forEachBlock(text: all, lines: lines) { block in
-                for i in 0..<block.count { ids.append(miner.add(block: block, at: i)) }
-            }
+            write(text: raw.bindMemory(to: UInt8.self), miner: &miner) { out.append($0) }
         }
-        return render(ids: ids, miner: miner)
+        return out
     }
 
-    /// The byte ranges of the lines of `text`, without their LF or CRLF ends.
-    static func lineRanges(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
-        var lines: [Range<Int>] = []
-        guard let base = text.baseAddress else { return lines }
-        let n = text.count
-        var start = 0
-        while start < n {
-            let end: Int
-            if let hit = memchr(base + start, 0x0A, n - start) {
-                end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            } else {
-                end = n
-            }
-            var stop = end
-            if stop > start && text[stop - 1] == 0x0D { stop -= 1 }
-            lines.append(start..<stop)
-            start = end + 1
+    /// Mines every line of `text` and hands the CSV to `output` in pieces, in order.
+    ///
+    /// Lines are masked in parallel (see ``ParallelMasking``) and grouped in
+    /// order on the calling thread; rows are rendered in parallel at the end,
+    /// once every group is final.
+    public static func write(text: UnsafeBufferPointer<UInt8>, miner: inout TemplateMiner,
+                             to output: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var ids: [Int] = []
+        ids.reserveCapacity(text.count / 48)
+        ParallelMasking.forEachBlock(text: text) { block in
+            for i in 0..<block.count { ids.append(miner.add(block: block, at: i)) }
         }
-        return lines
+        render(ids: ids, miner: miner, to: output)
     }
 
     /// Renders the CSV for lines whose ids ``TemplateMiner/add(_:)`` returned, in order.
     public static func render(ids: [Int], miner: TemplateMiner) -> Data {
-        var out: [UInt8] = Array("LineId,GroupId,Template\n".utf8)
-        out.reserveCapacity(ids.count * 48)
-        var templates: [Int: [UInt8]] = [:]
-        for (i, id) in ids.enumerated() {
+        var out = Data()
+        render(ids: ids, miner: miner) { out.append($0) }
+        return out
+    }
+
+    /// Renders the CSV for lines whose ids ``TemplateMiner/add(_:)`` returned, in
+    /// order, handing it to `output` in pieces.
+    public static func render(ids: [Int], miner: TemplateMiner, to output: (UnsafeBufferPointer<UInt8>) -> Void) {
+        // Each id's final group and that group's template as a CSV field: `,GroupId,Template\n`.
+        var tails: [[UInt8]] = Array(repeating: [], count: miner.idCount + 1)
+        var fields: [Int: [UInt8]] = [:]
+        for id in 1..<(miner.idCount + 1) {
             let group = miner.group(of: id)
-            appendDecimal(i + 1, to: &out)
-            out.append(0x2C)
-            appendDecimal(group, to: &out)
-            out.append(0x2C)
-            if let t = templates[group] {
-                out.append(contentsOf: t)
-            } else {
-                let t = Array(csvField(miner.template(ofGroup: group)).utf8)
-                templates[group] = t
-                out.append(contentsOf: t)
-            }
-            out.append(0x0A)
+            let field = fields[group] ?? Array(csvField(miner.template(ofGroup: group)).utf8)
+            fields[group] = field
+            var tail: [UInt8] = [0x2C]
+            appendDecimal(group, to: &tail)
+            tail.append(0x2C)
+            tail.append(contentsOf: field)
+            tail.append(0x0A)
+            tails[id] = tail
         }
-        return Data(out)
+        Array("LineId,GroupId,Template\n".utf8).withUnsafeBufferPointer(output)
+        let pieceLines = 65_536
+        let pieces = (ids.count + pieceLines - 1) / pieceLines
+        let parts = ParallelRows(count: pieces)
+        let rowTails = tails
+        ParallelMasking.forEach(pieces) { k in
+            var out: [UInt8] = []
+            out.reserveCapacity(pieceLines * 48)
+            for i in (k * pieceLines)..<min(ids.count, (k + 1) * pieceLines) {
+                appendDecimal(i + 1, to: &out)
+                out.append(contentsOf: rowTails[ids[i]])
+            }
+            parts.set(k, out)
+        }
+        for k in 0..<pieces { parts.get(k).withUnsafeBufferPointer(output) }
+    }
+
+    /// Rendered pieces, each written by one worker before they are read.
+    private final class ParallelRows: @unchecked Sendable {
+        private var rows: [[UInt8]]
+        private let lock = NSLock()
+        init(count: Int) { rows = Array(repeating: [], count: count) }
+        func set(_ k: Int, _ r: [UInt8]) { lock.withLock { rows[k] = r } }
+        func get(_ k: Int) -> [UInt8] { lock.withLock { rows[k] } }
     }
 
     /// A CSV field, quoted (with `"` doubled) when it holds `,` `"` CR or LF.

@@ -94,6 +94,9 @@ public struct TemplateMiner: Sendable {
         return find(index) + 1
     }
 
+    /// Number of group ids handed out so far (ids run from 1 to this).
+    public var idCount: Int { groups.count }
+
     /// The current template of a group (any id returned by ``add(_:)``), variables as `<*>`.
     public func template(ofGroup id: Int) -> String {
         guard id >= 1, id <= groups.count else { return "" }

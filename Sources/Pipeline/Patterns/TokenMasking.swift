@@ -107,12 +107,12 @@ struct TokenMasking: Sendable {
 
     /// Appends bytes with one copy.
     @inline(__always)
-    static func append(_ bytes: Bytes, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes))
+    static func append(_ bytes: Bytes, to out: inout MaskOutput) {
+        out.append(bytes)
     }
 
-    func mask(_ token: Bytes, into out: inout [UInt8]) {
-        let features = Features(token)
+    /// Masks `token`, whose ``Features`` are `features`, into `out`.
+    func mask(_ token: Bytes, features: Features, into out: inout MaskOutput) {
         if features.rawValue & 0x7F == 0 {
             Self.append(token, to: &out)
             return
@@ -127,11 +127,11 @@ struct TokenMasking: Sendable {
         guard !core.isEmpty else { return }
         if quoted, lo > token.startIndex, hi < token.endIndex,
            token[lo - 1] == 0x27 || token[lo - 1] == 0x22, token[hi] == token[lo - 1] {
-            out.append(0x3C); out.append(0x2A); out.append(0x3E)
+            out.appendStar()
             return
         }
         if isWholeVariable(core, features) {
-            out.append(0x3C); out.append(0x2A); out.append(0x3E)
+            out.appendStar()
             return
         }
         if features.contains(.equals), let eq = core.firstIndex(of: 0x3D), eq > core.startIndex {
@@ -139,7 +139,7 @@ struct TokenMasking: Sendable {
             let value = core[(eq + 1)...]
             if value.isEmpty { return }
             if keyValues || isWholeVariable(value, features) {
-                out.append(0x3C); out.append(0x2A); out.append(0x3E)
+                out.appendStar()
             } else {
                 maskRuns(value, into: &out)
             }
@@ -161,7 +161,7 @@ struct TokenMasking: Sendable {
 
     /// Masks every alphanumeric run that holds a digit (with its sign), collapsing
     /// variables separated by one joiner character into one `<*>`.
-    func maskRuns(_ s: Bytes, into out: inout [UInt8]) {
+    func maskRuns(_ s: Bytes, into out: inout MaskOutput) {
         guard numbers, s.contains(where: Self.isDigit) else {
             Self.append(s, to: &out)
             return
@@ -180,7 +180,7 @@ struct TokenMasking: Sendable {
                     j += 1
                 }
                 if hasDigit {
-                    if !lastWasVar { if let p = pendingJoiner { out.append(p) } ; out.append(0x3C); out.append(0x2A); out.append(0x3E) }
+                    if !lastWasVar { if let p = pendingJoiner { out.append(p) } ; out.appendStar() }
                     lastWasVar = true
                 } else {
                     if let p = pendingJoiner { out.append(p) }
@@ -212,18 +212,18 @@ struct TokenMasking: Sendable {
 
     /// `<*>_m_<*>` becomes `<*>`: one or two letters between two variables
     /// belong to the same identifier (`attempt_..._m_...`, `R02-M1-N0-C:J12`).
-    static func absorbShortWords(_ out: inout [UInt8], from start: Int) {
+    static func absorbShortWords(_ out: inout MaskOutput, from start: Int) {
         var i = start
         while i + 3 <= out.count {
-            guard out[i] == 0x3C, out[i + 1] == 0x2A, out[i + 2] == 0x3E else { i += 1; continue }
+            guard out.isStar(at: i) else { i += 1; continue }
             var j = i + 3
             guard j < out.count, isJoiner(out[j]) else { i += 3; continue }
             j += 1
             var letters = 0
             while j < out.count && isLetter(out[j]) && letters < 3 { letters += 1; j += 1 }
             guard (1...2).contains(letters), j + 3 < out.count, isJoiner(out[j]),
-                  out[j + 1] == 0x3C, out[j + 2] == 0x2A, out[j + 3] == 0x3E else { i += 3; continue }
-            out.removeSubrange((i + 3)..<(j + 4))
+                  out.isStar(at: j + 1) else { i += 3; continue }
+            out.remove((i + 3)..<(j + 4))
         }
     }
 }

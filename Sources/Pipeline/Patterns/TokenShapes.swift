@@ -64,6 +64,7 @@ extension TokenMasking {
     static let topLevelDomains: Set<String> = [
         "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "local", "lan", "internal", "localdomain",
     ]
+    static let topLevelDomainBytes: [[UInt8]] = topLevelDomains.map { Array($0.utf8) }
 
     /// A DNS name, optionally with `:port`: three or more labels, or two with a
     /// generic top-level domain; the last label is a top-level domain.
@@ -73,19 +74,26 @@ extension TokenMasking {
             guard colon + 1 < s.endIndex, s[(colon + 1)...].allSatisfy(isDigit) else { return false }
             end = colon
         }
-        let name = s[s.startIndex..<end]
-        guard name.count >= 4, name.allSatisfy({ isAlnum($0) || $0 == 0x2E || $0 == 0x2D }) else { return false }
+        // The last label first: lower-case letters after a dot (cheap, and rejects most tokens).
+        var tldStart = end
+        while tldStart > s.startIndex && s[tldStart - 1] >= 0x61 && s[tldStart - 1] <= 0x7A { tldStart -= 1 }
+        let tldLength = end - tldStart
+        guard tldLength > 0, tldStart - 1 > s.startIndex, s[tldStart - 1] == 0x2E,
+              end - s.startIndex >= 4 else { return false }
         var labels = 1
-        var labelStart = name.startIndex
-        for i in name.indices where name[i] == 0x2E {
-            if i == labelStart { return false }
-            labels += 1
-            labelStart = i + 1
+        var labelStart = s.startIndex
+        for i in s.startIndex..<end {
+            let b = s[i]
+            if b == 0x2E {
+                if i == labelStart { return false }
+                labels += 1
+                labelStart = i + 1
+            } else if !(isAlnum(b) || b == 0x2D) {
+                return false
+            }
         }
-        let last = name[labelStart...]
-        guard labels >= 2, !last.isEmpty, last.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) else { return false }
-        let tld = String(decoding: last, as: UTF8.self)
-        if topLevelDomains.contains(tld) { return true }
-        return tld.count == 2 && labels >= 3
+        if tldLength == 2 { return labels >= 3 }
+        let tld = s[tldStart..<end]
+        return topLevelDomainBytes.contains { $0.count == tldLength && $0.elementsEqual(tld) }
     }
 }

@@ -73,19 +73,21 @@ public struct VariableMasker: Sendable {
 
     /// Reusable buffers for ``mask(_:into:)``.
     struct Scratch: Sendable {
-        /// Masked tokens, each followed by ``separator``.
-        var output: [UInt8] = []
-        /// Start offset in `output` of each token.
+        /// Masked tokens in `buffer[0..<length]`, each followed by ``separator``.
+        var buffer: [UInt8] = []
+        var length = 0
+        /// Start offset in the output of each token.
         var starts: [Int] = []
-        /// Token ranges in the input message.
-        var spans: [Range<Int>] = []
 
         static let separator: UInt8 = 0x1F
 
+        /// The masked tokens, each followed by ``separator``.
+        var output: ArraySlice<UInt8> { buffer[0..<length] }
+
         /// Token `i` of the output (without separator).
         func token(_ i: Int) -> ArraySlice<UInt8> {
-            let end = i + 1 < starts.count ? starts[i + 1] - 1 : output.count - 1
-            return output[starts[i]..<end]
+            let end = i + 1 < starts.count ? starts[i + 1] - 1 : length - 1
+            return buffer[starts[i]..<end]
         }
 
         func tokens() -> [String] {
@@ -93,58 +95,115 @@ public struct VariableMasker: Sendable {
         }
     }
 
+    /// Bit set in ``classes`` for whitespace; the low byte holds ``TokenMasking/Features``.
+    static let spaceClass: UInt16 = 0x100
+
+    /// Per byte value: ``spaceClass`` for whitespace (space, TAB to CR), else its feature bits.
+    static let classes: [UInt16] = (0...255).map { b in
+        b == 0x20 || (0x09...0x0D).contains(b) ? spaceClass : UInt16(TokenMasking.Features.table[b])
+    }
+
     /// Masks a UTF-8 message into `scratch` (cleared first).
+    ///
+    /// One pass: tokens are found, their features gathered and masked as the
+    /// bytes are scanned, into a buffer sized for the worst case up front.
     func mask(_ bytes: UnsafeBufferPointer<UInt8>, into scratch: inout Scratch) {
-        // Work on local arrays (moved out of `scratch`) so appends stay cheap.
-        var output = scratch.output
+        var buffer = scratch.buffer
         var starts = scratch.starts
-        var spans = scratch.spans
         scratch = Scratch()
-        output.removeAll(keepingCapacity: true)
+        let needed = 4 * bytes.count + 16
+        if buffer.count < needed { buffer = [UInt8](repeating: 0, count: max(needed, 2 * buffer.count, 4096)) }
         starts.removeAll(keepingCapacity: true)
-        spans.removeAll(keepingCapacity: true)
-        TokenSpans.split(bytes, joinQuotes: masking.quoted, into: &spans)
-        let numbers = masking.numbers
-        var previousWasStar = false
         var calendar = false
-        for k in 0..<spans.count {
-            let start = output.count
-            starts.append(start)
-            let token = bytes[spans[k]]
-            if numbers, previousWasStar, let suffix = TokenMasking.unitSuffixLength(token) {
-                output.append(0x3C); output.append(0x2A); output.append(0x3E)
-                TokenMasking.append(token[(token.endIndex - suffix)...], to: &output)
-            } else {
-                masking.mask(token, into: &output)
+        let length = buffer.withUnsafeMutableBufferPointer { buf in
+            Self.classes.withUnsafeBufferPointer { table in
+                maskTokens(bytes, table: table, into: MaskOutput(base: buf.baseAddress!, capacity: buf.count),
+                           starts: &starts, calendar: &calendar)
             }
-            let isStar = output.count - start == 3 && output[start] == 0x3C
-                && output[start + 1] == 0x2A && output[start + 2] == 0x3E
-            if numbers && !calendar {
-                if previousWasStar && !isStar && CalendarWords.isName(token) { calendar = true }
-                if isStar && k > 0 && CalendarWords.isName(bytes[spans[k - 1]]) { calendar = true }
-            }
-            previousWasStar = isStar
-            output.append(Scratch.separator)
         }
-        scratch = Scratch(output: output, starts: starts, spans: spans)
+        scratch = Scratch(buffer: buffer, length: length, starts: starts)
         if calendar { maskDates(bytes, &scratch) }
     }
 
-    /// Masks month and weekday names next to masked tokens.
+    /// The scanning loop of ``mask(_:into:)``; returns the output length.
+    private func maskTokens(_ bytes: UnsafeBufferPointer<UInt8>, table: UnsafeBufferPointer<UInt16>,
+                            into output: MaskOutput, starts: inout [Int], calendar: inout Bool) -> Int {
+        var out = output
+        let numbers = masking.numbers
+        let n = bytes.count
+        var previousWasStar = false
+        var previous = 0..<0
+        var i = 0
+        while i < n {
+            while i < n && table[Int(bytes[i])] & Self.spaceClass != 0 { i += 1 }
+            if i >= n { break }
+            var end = i
+            var classes: UInt16 = 0
+            while end < n {
+                let c = table[Int(bytes[end])]
+                if c & Self.spaceClass != 0 { break }
+                classes |= c
+                end += 1
+            }
+            if masking.quoted, let joined = TokenSpans.quotedEnd(bytes, start: i, tokenEnd: end) {
+                end = joined
+                classes = 0
+                for k in i..<end { classes |= table[Int(bytes[k])] }
+            }
+            let start = out.count
+            starts.append(start)
+            let token = bytes[i..<end]
+            if numbers, previousWasStar, let suffix = TokenMasking.unitSuffixLength(token) {
+                out.appendStar()
+                out.append(token[(token.endIndex - suffix)...])
+            } else {
+                masking.mask(token, features: TokenMasking.Features(rawValue: UInt8(truncatingIfNeeded: classes)),
+                             into: &out)
+            }
+            let isStar = out.count - start == 3 && out.isStar(at: start)
+            if numbers && !calendar {
+                if previousWasStar && !isStar && CalendarWords.isName(token) { calendar = true }
+                if isStar && !previous.isEmpty && CalendarWords.isName(bytes[previous]) { calendar = true }
+            }
+            previousWasStar = isStar
+            previous = i..<end
+            out.append(Scratch.separator)
+            i = end
+        }
+        return out.count
+    }
+
+    /// Masks month and weekday names next to masked tokens, in place (a name
+    /// becomes `<*>`, never longer than the name).
     func maskDates(_ bytes: UnsafeBufferPointer<UInt8>, _ scratch: inout Scratch) {
+        var spans: [Range<Int>] = []
+        TokenSpans.split(bytes, joinQuotes: masking.quoted, into: &spans)
         let n = scratch.starts.count
-        let isName = scratch.spans.map { CalendarWords.isName(bytes[$0]) }
-        let isMasked = (0..<n).map { scratch.token($0).elementsEqual(TokenMasking.star) }
+        guard spans.count == n else { return }
+        var isName = [Bool](repeating: false, count: n)
+        var isMasked = [Bool](repeating: false, count: n)
+        for i in 0..<n {
+            isName[i] = CalendarWords.isName(bytes[spans[i]])
+            let start = scratch.starts[i]
+            let end = i + 1 < n ? scratch.starts[i + 1] - 1 : scratch.length - 1
+            isMasked[i] = end - start == 3 && scratch.buffer[start] == 0x3C && scratch.buffer[start + 1] == 0x2A
+                && scratch.buffer[start + 2] == 0x3E
+        }
         let toMask = CalendarWords.namesToMask(isName: isName, isMasked: isMasked)
         guard toMask.contains(true) else { return }
-        var output: [UInt8] = []
-        var starts: [Int] = []
+        var write = 0
         for i in 0..<n {
-            starts.append(output.count)
-            if toMask[i] { output.append(contentsOf: TokenMasking.star) } else { output.append(contentsOf: scratch.token(i)) }
-            output.append(Scratch.separator)
+            let start = scratch.starts[i]
+            let end = i + 1 < n ? scratch.starts[i + 1] : scratch.length
+            scratch.starts[i] = write
+            if toMask[i] {
+                scratch.buffer[write] = 0x3C; scratch.buffer[write + 1] = 0x2A; scratch.buffer[write + 2] = 0x3E
+                scratch.buffer[write + 3] = Scratch.separator
+                write += 4
+            } else {
+                for k in start..<end { scratch.buffer[write] = scratch.buffer[k]; write += 1 }
+            }
         }
-        scratch.output = output
-        scratch.starts = starts
+        scratch.length = write
     }
 }

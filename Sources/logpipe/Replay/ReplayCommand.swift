@@ -49,6 +49,7 @@ struct ReplayCommand: ParsableCommand {
         let pipeline = RunPipeline(settings: settings)
         let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: pipeline.newSessionId())
         source.skipLines = state?.linesDone ?? [:]
+        source.pool = pipeline.rawPool
         let progress = isatty(2) != 0 ? ReplayProgress() : nil
         source.progress = { done, total in progress?.update(done: done, total: total) }
         var delivered: [String: Int] = [:]

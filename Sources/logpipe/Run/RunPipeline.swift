@@ -33,6 +33,9 @@ final class RunPipeline {
     }
 
     let settings: RunOptions.Resolved
+    /// Batch buffers: raw input (given back after encoding) and encoded/compressed (given back after the sink).
+    let rawPool = BufferPool()
+    private let outPool = BufferPool()
     private let stop = StopSignal()
     private var signalSources: [DispatchSourceSignal] = []
 
@@ -47,6 +50,7 @@ final class RunPipeline {
     func run() throws -> Summary {
         let origin = SourceOrigin(name: "stdin", sessionId: newSessionId())
         let source = StreamSource(fd: 0, origin: origin, options: settings.framing)
+        source.pool = rawPool
         return try run { stop, emit in
             try source.run(stop: stop, emit: emit)
             return source.stats
@@ -74,18 +78,21 @@ final class RunPipeline {
         let pool = OrderedWorkPool<Worker, CompressedBatch>(
             workers: workers, maxInFlight: workers * 2 + 1,
             makeWorker: { Worker(settings: settings) },
-            process: { worker, raw in
-                let encoded = worker.encoder.encode(raw, into: ByteBuffer(capacity: raw.buffer.count + raw.lines.count * 160))
-                let frame = ByteBuffer(capacity: encoded.output.count / 2 + 4096)
+            process: { [rawPool, outPool] worker, raw in
+                let encoded = worker.encoder.encode(raw, into: outPool.take(capacity: raw.buffer.count + raw.lines.count * 160))
+                rawPool.give(raw.buffer)
+                let frame = outPool.take(capacity: encoded.output.count / 2 + 4096)
                 worker.compressor.compress(encoded.output.bytes, into: frame)
                 return CompressedBatch(encoded: encoded, frame: frame)
             },
-            deliver: { batch in
+            deliver: { [outPool] batch in
                 guard summary.failure == nil else { return }
                 do {
                     try sink.write(batch)
                     summary.stats.add(batch.encoded.stats)
                     delivered?(batch.encoded)
+                    outPool.give(batch.encoded.output)
+                    outPool.give(batch.frame)
                 } catch {
                     summary.failure = "\(error)"
                     stop.trigger()

@@ -1,0 +1,121 @@
+/// The error-rate monitor of the urgent path, driven by entry timestamps (so a
+/// replayed archive raises the same incidents as live input did).
+///
+/// Feed every entry in input order with ``observe(timestampMillis:level:service:errorKey:)``;
+/// it returns the incidents to emit now (usually none). Two rules:
+///
+/// * **Error rate**, per service, over the sliding window `(t − window, t]`:
+///   the ERROR+FATAL share of the service's entries. Above 5 % the severity is
+///   medium, above 10 % high, above 20 % critical (thresholds exclusive). An
+///   incident is raised when the severity changes (up or down, while above 5 %),
+///   and again after the rate was back at or under 5 %: never twice in a row
+///   for the same severity.
+/// * **Repeated error**: when the same error key (message template and first
+///   stack frame) reaches ``Configuration/repeatThreshold`` occurrences within
+///   the window, one ERROR_THRESHOLD_EXCEEDED incident (severity high); again
+///   only after an occurrence finds fewer than the threshold in its window.
+///
+/// Memory: per service one counter per distinct millisecond in the window; per
+/// error key the last `repeatThreshold` timestamps. Not thread-safe: one
+/// detector per ordered stream.
+public struct IncidentDetector: Sendable {
+    public struct Configuration: Sendable {
+        public var windowMillis: Int64 = 60_000
+        /// Rate thresholds, exclusive: above `medium` raises medium, and so on.
+        public var medium = 0.05
+        public var high = 0.10
+        public var critical = 0.20
+        /// Occurrences of one error within the window that raise ERROR_THRESHOLD_EXCEEDED.
+        public var repeatThreshold = 10
+        public init(windowMillis: Int64 = 60_000) { self.windowMillis = windowMillis }
+    }
+
+    /// One service's entries in the window, as counts per millisecond, oldest first.
+    struct ServiceWindow: Sendable {
+        var buckets: [(millis: Int64, entries: Int, errors: Int)] = []
+        var head = 0
+        var entries = 0
+        var errors = 0
+        var severity: Incident.Severity?
+
+        mutating func add(_ t: Int64, error: Bool, window: Int64) {
+            if head < buckets.count, buckets[buckets.count - 1].millis == t {
+                buckets[buckets.count - 1].entries += 1
+                if error { buckets[buckets.count - 1].errors += 1 }
+            } else {
+                buckets.append((t, 1, error ? 1 : 0))
+            }
+            entries += 1
+            if error { errors += 1 }
+            let newest = max(t, buckets[buckets.count - 1].millis)
+            while head < buckets.count && buckets[head].millis <= newest - window {
+                entries -= buckets[head].entries
+                errors -= buckets[head].errors
+                head += 1
+            }
+            if head > 1024 && head * 2 > buckets.count {
+                buckets.removeFirst(head)
+                head = 0
+            }
+        }
+    }
+
+    /// The last occurrences of one error key.
+    struct Repeats: Sendable {
+        var times: [Int64] = []
+        var next = 0
+        var active = false
+    }
+
+    public let configuration: Configuration
+    private var services: [String: ServiceWindow] = [:]
+    private var repeats: [String: Repeats] = [:]
+
+    public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
+
+    /// The severity for an error share, nil at or below the medium threshold.
+    public func severity(rate: Double) -> Incident.Severity? {
+        if rate > configuration.critical { return .critical }
+        if rate > configuration.high { return .high }
+        if rate > configuration.medium { return .medium }
+        return nil
+    }
+
+    /// Records one entry; returns the incidents it raises. `errorKey` identifies
+    /// the error for ERROR and FATAL entries (ignored for others; nil skips the repeat rule).
+    public mutating func observe(timestampMillis t: Int64, level: Level, service: String,
+                                 errorKey: String?) -> [Incident] {
+        let window = configuration.windowMillis
+        let isError = level >= .error
+        var raised: [Incident] = []
+        var w = services[service] ?? ServiceWindow()
+        w.add(t, error: isError, window: window)
+        let rate = w.entries == 0 ? 0 : Double(w.errors) / Double(w.entries)
+        let severity = severity(rate: rate)
+        if severity != w.severity {
+            if let severity {
+                raised.append(Incident(kind: .errorRate, severity: severity, timestampMillis: t, service: service,
+                                       windowMillis: window, errors: w.errors, entries: w.entries, rate: rate,
+                                       errorKey: nil))
+            }
+            w.severity = severity
+        }
+        services[service] = w
+        if isError, let key = errorKey, configuration.repeatThreshold > 0 {
+            let n = configuration.repeatThreshold
+            var r = repeats[key] ?? Repeats()
+            if r.times.count < n { r.times.append(t) } else { r.times[r.next] = t }
+            r.next = (r.next + 1) % n
+            // With n timestamps kept, the oldest of them is at `next`.
+            let reached = r.times.count == n && r.times[r.next % n] > t - window
+            if reached && !r.active {
+                raised.append(Incident(kind: .errorThresholdExceeded, severity: .high, timestampMillis: t,
+                                       service: service, windowMillis: window, errors: n, entries: n, rate: nil,
+                                       errorKey: key))
+            }
+            r.active = reached
+            repeats[key] = r
+        }
+        return raised
+    }
+}
