@@ -38,6 +38,8 @@ public final class StreamSource {
     public private(set) var stats = SourceStats()
     /// Where batch buffers come from; the pipeline gives them back after encoding.
     public var pool: BufferPool?
+    /// Cut a batch whenever everything available has been read (low latency for the urgent path).
+    public var cutWhenCaughtUp = false
     /// A pipe delivers at most 64 KiB per read; files are read in the same steps.
     static let readSize = 64 * 1024
 
@@ -77,6 +79,10 @@ public final class StreamSource {
                 while framer.isFull, let batch = framer.takeBatch(origin: origin, close: .full, now: nowMillis()) {
                     emit(batch)
                 }
+                if cutWhenCaughtUp, framer.pendingLines > 0, !Self.hasData(fd),
+                   let batch = framer.takeBatch(origin: origin, close: .caughtUp, now: nowMillis()) {
+                    emit(batch)
+                }
             }
             if let oldest = framer.oldestPendingMillis, nowMillis() - oldest >= Int64(options.batchTimeoutMillis),
                let batch = framer.takeBatch(origin: origin, close: .timeout, now: nowMillis()) {
@@ -88,6 +94,14 @@ public final class StreamSource {
         }
         stats.emptyLines = framer.emptyLines
         stats.discardedBytes = framer.discardedBytes
+    }
+}
+
+extension StreamSource {
+    /// Whether `fd` has data to read right now.
+    static func hasData(_ fd: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) > 0
     }
 }
 

@@ -38,7 +38,11 @@ public struct IncidentDetector: Sendable {
         var errors = 0
         var severity: Incident.Severity?
 
+        var newest = Int64.min
+
         mutating func add(_ t: Int64, error: Bool, window: Int64) {
+            // An entry already outside the window (late, out of order) does not count.
+            if newest != .min && t <= newest - window { return }
             if head < buckets.count, buckets[buckets.count - 1].millis == t {
                 buckets[buckets.count - 1].entries += 1
                 if error { buckets[buckets.count - 1].errors += 1 }
@@ -47,7 +51,7 @@ public struct IncidentDetector: Sendable {
             }
             entries += 1
             if error { errors += 1 }
-            let newest = max(t, buckets[buckets.count - 1].millis)
+            newest = max(newest, t)
             while head < buckets.count && buckets[head].millis <= newest - window {
                 entries -= buckets[head].entries
                 errors -= buckets[head].errors

@@ -30,7 +30,7 @@ public struct LogAnalysis: Sendable {
                                       service: entry.service, errorKey: key.map { $0.description })
         for var incident in raised {
             // Name the repeated error by its template, readable in reports.
-            if let key { incident.errorKey = errors.template(of: key) + (key.frame.isEmpty ? "" : " @ " + key.frame) }
+            if incident.kind == .errorThresholdExceeded, let key { incident.errorKey = errors.template(of: key) + (key.frame.isEmpty ? "" : " @ " + key.frame) }
             incidents.append(incident)
         }
     }

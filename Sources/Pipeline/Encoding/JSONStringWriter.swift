@@ -22,7 +22,10 @@ public enum JSONStringWriter {
             if i > run { out.append(p + run, i - run) }
             if b >= 0x80 {
                 let len = utf8Length(p + i, n - i)
-                if len > 0 { out.append(p + i, len); i += len } else { appendReplacement(out); i += 1 }
+                if len == 2, b == 0xc2, p[i + 1] < 0xa0 {
+                    appendEscape(p[i + 1], out) // C1 control (U+0080–U+009F): CSI and NEL act on terminals
+                } else if len > 0 { out.append(p + i, len) } else { appendReplacement(out) }
+                i += max(len, 1)
             } else {
                 appendEscape(b, out)
                 i += 1
@@ -54,7 +57,10 @@ public enum JSONStringWriter {
                 appendEscape(b, out); i += 1
             } else if b >= 0x80 {
                 let len = utf8Length(p + i, n - i)
-                if len > 0 { out.append(p + i, len); i += len } else { appendReplacement(out); i += 1 }
+                if len == 2, b == 0xc2, p[i + 1] < 0xa0 {
+                    appendEscape(p[i + 1], out)
+                } else if len > 0 { out.append(p + i, len) } else { appendReplacement(out) }
+                i += max(len, 1)
             } else {
                 out.append(b); i += 1
             }
@@ -92,6 +98,7 @@ public enum JSONStringWriter {
 
     @inline(__always) static func isHex(_ c: UInt8) -> Bool { ASCII.isDigit(c) || (c | 0x20) &- 97 < 6 }
 
+    /// Escapes a control character (C0, DEL, or the low byte of a C1 control, 0x80–0x9F, as `\u00XX`).
     private static func appendEscape(_ b: UInt8, _ out: ByteBuffer) {
         switch b {
         case 0x22: out.append(0x5c); out.append(0x22)

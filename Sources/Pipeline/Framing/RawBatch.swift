@@ -26,9 +26,11 @@ public struct LineRef: Sendable {
     }
 }
 
-/// Why a batch was closed; a batch closed by time or end of input is made durable at once.
+/// Why a batch was closed; a batch closed by time or end of input is made durable at once. `caughtUp` batches
+/// (cut early when the source has read everything available, for the urgent path's latency) are made durable
+/// by the periodic sync instead.
 public enum BatchClose: Sendable {
-    case full, timeout, end
+    case full, timeout, end, caughtUp
 }
 
 /// Raw lines moving from a source to the workers: one contiguous buffer plus line ranges.

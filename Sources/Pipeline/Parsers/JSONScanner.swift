@@ -45,7 +45,8 @@ struct JSONScanner {
                 }
             } else if c >= 0x80 {
                 let len = JSONStringWriter.utf8Length(p + j, n - j)
-                if len == 0 { clean = false; j += 1 } else { j += len }
+                if len == 0 || (c == 0xc2 && p[j + 1] < 0xa0) { clean = false }
+                j += max(len, 1)
             } else {
                 clean = false // raw control character or DEL
                 j += 1

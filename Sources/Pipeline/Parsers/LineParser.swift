@@ -24,6 +24,12 @@ public protocol LineParser {
 public enum FormatDispatcher {
     public static func parse(_ line: UnsafeBufferPointer<UInt8>, format: InputFormat, into entry: inout ParsedEntry,
                              meta: inout [MetaField], context: ParseContext) {
+        // A UTF-8 byte-order mark (first line of a file written by some Windows tools) is not content.
+        if line.count >= 3, line[0] == 0xef, line[1] == 0xbb, line[2] == 0xbf {
+            let rest = UnsafeBufferPointer(rebasing: line[3...])
+            parse(rest, format: format, into: &entry, meta: &meta, context: context)
+            return
+        }
         let metaMark = meta.count
         var failure: MetaLiteral?
         switch format {

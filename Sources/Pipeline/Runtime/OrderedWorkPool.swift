@@ -3,8 +3,9 @@ import Foundation
 
 /// Runs a CPU stage on several batches at once and delivers the results in submission order.
 ///
-/// Threading: `submit` is called from one producer thread and blocks while `maxInFlight` batches are between
-/// submission and delivery: that is the back-pressure that reaches the source. `process` runs on a concurrent
+/// Threading: `submit` may be called from several source threads (each source's batches keep their order) and
+/// blocks while `maxInFlight` batches are between submission and delivery: that is the back-pressure that
+/// reaches the sources. `process` runs on a concurrent
 /// queue, at most `workers` at a time; `deliver` runs on one serial queue, strictly in order, so a sink behind it
 /// needs no locks. Per-worker state (encoders, codecs) comes from `makeWorker`, one per concurrent slot.
 public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendable {
@@ -21,6 +22,7 @@ public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendabl
     // Touched on deliverQueue only.
     private var nextToDeliver = 0
     private var waiting: [Int: Output] = [:]
+    private var timers: [DispatchSourceTimer] = []
 
     public init(workers: Int, maxInFlight: Int, makeWorker: () -> Worker,
                 process: @escaping (Worker, RawBatch) -> Output, deliver: @escaping (Output) -> Void) {
@@ -35,8 +37,10 @@ public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendabl
     /// Hands a batch to the stage; blocks while the pipeline is full.
     public func submit(_ batch: RawBatch) {
         inFlight.wait()
+        idle.lock()
         let sequence = nextSequence
         nextSequence += 1
+        idle.unlock()
         group.enter()
         workQueue.async { [self] in
             workerSlots.wait()
@@ -65,9 +69,20 @@ public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendabl
         group.notify(queue: deliverQueue, execute: body)
     }
 
+    /// Runs `body` on the delivery queue every `intervalMillis` until `drain` (for periodic syncs).
+    public func every(intervalMillis: Int, _ body: @escaping () -> Void) {
+        let timer = DispatchSource.makeTimerSource(queue: deliverQueue)
+        timer.schedule(deadline: .now() + .milliseconds(intervalMillis), repeating: .milliseconds(intervalMillis))
+        timer.setEventHandler(handler: body)
+        timer.resume()
+        timers.append(timer)
+    }
+
     /// Blocks until every submitted batch has been delivered.
     public func drain() {
         group.wait()
         deliverQueue.sync {}
+        for t in timers { t.cancel() }
+        timers.removeAll()
     }
 }

@@ -50,8 +50,14 @@ public enum TimestampParser {
                 let save = i
                 i += 1
                 if let oh = num(2) {
-                    _ = expect(58)
-                    if let om = num(2) { offsetMinutes = sign * (oh * 60 + om) } else { i = save }
+                    let colon = expect(58)
+                    if let om = num(2) {
+                        offsetMinutes = sign * (oh * 60 + om)
+                    } else if !colon {
+                        offsetMinutes = sign * oh * 60 // `+01`: hours only
+                    } else {
+                        i = save
+                    }
                 } else {
                     i = save
                 }

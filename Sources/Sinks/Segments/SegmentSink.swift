@@ -68,7 +68,15 @@ public final class SegmentSink: @unchecked Sendable {
 
     public init(options: SegmentOptions) throws {
         self.options = options
-        try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: options.directory, isDirectory: &isDir), !isDir.boolValue {
+            throw SinkError.io(operation: "use as segment directory", path: options.directory, errno: ENOTDIR)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
+        } catch {
+            throw SinkError.failed("cannot create directory \(options.directory): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
         directoryFD = open(options.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directoryFD >= 0 else { throw SinkError.io(operation: "open directory", path: options.directory, errno: errno) }
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: options.directory)) ?? []
@@ -111,7 +119,7 @@ public final class SegmentSink: @unchecked Sendable {
             }
         }
         entriesWritten += count
-        if encoded.close != .full, let segment = current { try segment.sync() }
+        if encoded.close == .timeout || encoded.close == .end, let segment = current { try segment.sync() }
     }
 
     /// How many entries from `from` fit in the room left (at least one in an empty segment).
@@ -135,8 +143,12 @@ public final class SegmentSink: @unchecked Sendable {
         if let finalizeError { throw finalizeError }
     }
 
-    /// fsyncs the open segment so everything written so far is durable.
-    public func sync() throws { try current?.sync() }
+    /// Makes everything written so far durable: fsyncs the open segment and waits for pending finalizations.
+    public func sync() throws {
+        try current?.sync()
+        finalizer.sync {}
+        try rethrowFinalizeError()
+    }
 
     private func openSegment() throws -> OpenSegment {
         let now = Int64(Date().timeIntervalSince1970 * 1000)

@@ -4,6 +4,7 @@ import Foundation
 public enum SinkError: Error, CustomStringConvertible {
     case io(operation: String, path: String, errno: Int32)
     case corrupt(path: String, reason: String)
+    case failed(String)
 
     public var description: String {
         switch self {
@@ -13,6 +14,8 @@ public enum SinkError: Error, CustomStringConvertible {
             return "cannot \(op) \(path): \(reason)\(hint)"
         case let .corrupt(path, reason):
             return "\(path): \(reason)"
+        case let .failed(message):
+            return message
         }
     }
 }

@@ -14,11 +14,12 @@ final class RunPipeline {
         var segments = 0
         var source = SourceStats()
         var failure: String?
+        var urgent: String?
 
         var line: String {
             "logpipe: \(stats.linesIn) lines in, \(stats.entriesOut) entries out, \(stats.filtered) filtered, " +
                 "\(stats.parseErrors) parse errors, \(stats.truncated) truncated, \(source.emptyLines) empty lines skipped, " +
-                "\(segments) segments finalized"
+                "\(segments) segments finalized" + (urgent.map { "; " + $0 } ?? "")
         }
     }
 
@@ -33,6 +34,10 @@ final class RunPipeline {
     }
 
     let settings: RunOptions.Resolved
+    /// The urgent path (nil without --urgent) and the level at which entries take it.
+    var urgent: UrgentSink?
+    var urgentLevel: Level = .error
+    var urgentDrainMillis = 10_000
     /// Batch buffers: raw input (given back after encoding) and encoded/compressed (given back after the sink).
     let rawPool = BufferPool()
     private let outPool = BufferPool()
@@ -51,6 +56,7 @@ final class RunPipeline {
         let origin = SourceOrigin(name: "stdin", sessionId: newSessionId())
         let source = StreamSource(fd: 0, origin: origin, options: settings.framing)
         source.pool = rawPool
+        source.cutWhenCaughtUp = urgent != nil
         return try run { stop, emit in
             try source.run(stop: stop, emit: emit)
             return source.stats
@@ -74,6 +80,8 @@ final class RunPipeline {
         var summary = Summary()
         let settings = self.settings
         let stop = self.stop
+        let urgent = self.urgent
+        let router = UrgentRouter(level: urgentLevel)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = OrderedWorkPool<Worker, CompressedBatch>(
             workers: workers, maxInFlight: workers * 2 + 1,
@@ -87,6 +95,7 @@ final class RunPipeline {
             },
             deliver: { [outPool] batch in
                 guard summary.failure == nil else { return }
+                if let urgent { router.route(batch.encoded, to: urgent) }
                 do {
                     try sink.write(batch)
                     summary.stats.add(batch.encoded.stats)
@@ -98,6 +107,10 @@ final class RunPipeline {
                     stop.trigger()
                 }
             })
+        pool.every(intervalMillis: max(settings.framing.batchTimeoutMillis, 10)) {
+            guard summary.failure == nil else { return }
+            do { try sink.sync() } catch { summary.failure = "\(error)"; stop.trigger() }
+        }
         var sourceError: Error?
         var sourceStats = SourceStats()
         do { sourceStats = try runSource(stop) { pool.submit($0) } } catch { sourceError = error }
@@ -105,6 +118,12 @@ final class RunPipeline {
         summary.source = sourceStats
         do { try sink.finish() } catch { summary.failure = summary.failure ?? "\(error)" }
         summary.segments = sink.segmentsFinalized
+        if let urgent {
+            if !urgent.drain(timeoutMillis: urgentDrainMillis) {
+                StandardError.line("logpipe: urgent entries not yet delivered stay in the spool for the next start")
+            }
+            summary.urgent = urgent.summary
+        }
         if let sourceError, summary.failure == nil { summary.failure = "\(sourceError)" }
         return summary
     }

@@ -9,7 +9,10 @@ enum ArgumentValues {
         let t = text.trimmingCharacters(in: .whitespaces)
         var digits = Substring(t)
         var multiplier = 1
-        if let last = t.last, last.isLetter {
+        if digits.count > 2, digits.last == "i" || digits.last == "I", digits.dropLast().last?.isLetter == true {
+            digits = digits.dropLast() // 64Mi = 64M (binary either way)
+        }
+        if let last = digits.last, last.isLetter {
             switch last.uppercased() {
             case "K": multiplier = 1 << 10
             case "M": multiplier = 1 << 20
@@ -17,7 +20,6 @@ enum ArgumentValues {
             default: throw ValidationError("invalid \(flag) \"\(text)\": expected a size like 64M (suffix K, M or G)")
             }
             digits = digits.dropLast()
-            if digits.last == "i" || digits.last == "I" { digits = digits.dropLast() }
         }
         guard let v = Int(digits), v > 0, v <= Int.max / multiplier else {
             throw ValidationError("invalid \(flag) \"\(text)\": expected a positive size like 64M")

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+
+/// `logpipe run` with stdin kept open: SIGTERM mid-stream and the batch timeout for a trickle.
+@Suite(.serialized) struct LiveRunTests {
+    static func numbered(_ n: Int) -> String { "msg \(String(format: "%07d", n)) payload abcdefghijklmnopqrstuvwxyz" }
+
+    /// Thread-safe flag and counter shared with the writer thread.
+    final class WriterState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _stop = false
+        private var _written = 0
+        var stop: Bool { get { lock.withLock { _stop } } set { lock.withLock { _stop = newValue } } }
+        var written: Int { get { lock.withLock { _written } } set { lock.withLock { _written = newValue } } }
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: [Int32(SIGTERM), Int32(SIGINT)])
+    func signalMidStreamDrainsAndFinalizes(signal: Int32) throws {
+        let dir = TempDir("logpipe-sig")
+        let out = dir.file("out")
+        let proc = try RunningProcess(executable: Harness.binary,
+                                      arguments: ["run", "--out", out, "--format", "plain", "--batch-max-entries", "500",
+                                                  "--segment-max-entries", "5000"],
+                                      environment: cleanEnvironment(), scratch: dir)
+        let state = WriterState()
+        let writerDone = DispatchSemaphore(value: 0)
+        let fd = proc.stdinWriteFD
+        let writer = Thread {
+            defer { writerDone.signal() }
+            let deadline = Date().addingTimeInterval(10)
+            var n = 1
+            while n <= 200_000, !state.stop, Date() < deadline {
+                // Small chunks of lines, the last line of some chunks split across writes.
+                var chunk = ""
+                for k in n..<(n + 50) { chunk += Self.numbered(k) + "\n" }
+                let bytes = Array(chunk.utf8)
+                let cut = (n / 50) % 3 == 0 ? bytes.count - 7 : bytes.count
+                var ok = true
+                for part in [bytes[0..<cut], bytes[cut...]] where !part.isEmpty {
+                    let written = part.withUnsafeBytes { raw -> Bool in
+                        var p = raw.baseAddress!, left = raw.count
+                        while left > 0 {
+                            let w = write(fd, p, left)
+                            if w < 0 { if errno == EINTR { continue }; return false }
+                            p += w; left -= w
+                        }
+                        return true
+                    }
+                    if !written { ok = false; break }
+                }
+                if !ok { break }
+                n += 50
+                state.written = n - 1
+                usleep(300) // a steady stream, not a flood: keeps the check below cheap
+            }
+        }
+        writer.start()
+        usleep(500_000)
+        proc.signal(signal)
+        let started = Date()
+        // stdin stays open: the program must stop reading on its own.
+        let result = proc.wait(timeout: 8)
+        let elapsed = Date().timeIntervalSince(started)
+        state.stop = true
+        proc.closeStdin() // unblocks the writer if it is stuck on a full pipe
+        writerDone.wait()
+
+        #expect(!result.timedOut, "did not exit within 8 s of the signal")
+        #expect(elapsed < 5, "took \(elapsed) s to exit after the signal")
+        #expect(result.status == 0 && !result.signaled, "status \(result.status), stderr: \(result.stderrText)")
+        let listing = directoryListing(out)
+        #expect(!listing.contains { $0.hasSuffix(".open") || $0.hasSuffix(".tmp") }, "\(listing)")
+        let segments = segmentFiles(in: out)
+        #expect(!segments.isEmpty)
+        var messages: [String] = []
+        for segment in segments {
+            let content = try decompressWithTool(segment)
+            let m = try readJSONObject(manifestPath(of: segment))
+            #expect(m["sha256"] as? String == (try sha256sum(segment)))
+            #expect(m["entries"] as? Int == splitLines(content).count)
+            #expect(m["uncompressedBytes"] as? Int == content.count)
+            messages += try jsonObjects(content).map { $0.string("message") ?? "" }
+        }
+        // A gap-free prefix of the input; only the last may be a cut-off line.
+        let k = messages.count
+        #expect(k > 0)
+        #expect(k <= max(state.written, 1) + 50)
+        for (i, m) in messages.enumerated() {
+            let expected = Self.numbered(i + 1)
+            if i == k - 1 {
+                #expect(!m.isEmpty && expected.hasPrefix(m), "last entry \(m) is not a prefix of line \(i + 1)")
+            } else if m != expected {
+                Issue.record("entry \(i + 1) is \(m), expected \(expected)")
+                break
+            }
+        }
+        #expect(RunSummary(stderr: result.stderrText)?.entriesOut == k, "stderr: \(result.stderrText)")
+        #expect(RunSummary(stderr: result.stderrText)?.segments == segments.count)
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: ["lz4", "gzip"])
+    func trickleReachesTheOpenSegmentWithinTheBatchTimeout(codec: String) throws {
+        let dir = TempDir("logpipe-trickle")
+        let out = dir.file("out")
+        let proc = try RunningProcess(executable: Harness.binary,
+                                      arguments: ["run", "--out", out, "--batch-timeout", "200ms", "--codec", codec],
+                                      environment: cleanEnvironment(), scratch: dir)
+        let line = #"{"level":"warn","msg":"trickle one"}"#
+        #expect(proc.write(Array((line + "\n").utf8)))
+        let started = Date()
+        var seen: [[String: Any]] = []
+        var openFile: String?
+        while Date().timeIntervalSince(started) < 3, seen.isEmpty {
+            usleep(50_000)
+            if let open = directoryListing(out).first(where: { $0.hasSuffix(".open") }) {
+                openFile = open
+                if let data = try? decompressWithTool(out + "/" + open), !data.isEmpty {
+                    seen = (try? jsonObjects(data)) ?? []
+                }
+            }
+        }
+        let waited = Date().timeIntervalSince(started)
+        #expect(proc.process.isRunning, "stdin is still open: the run must go on")
+        try #require(seen.count == 1, "the line did not reach the open segment within 3 s (open file: \(openFile ?? "none"))")
+        #expect(seen[0].string("message") == "trickle one")
+        #expect(seen[0].string("level") == "WARN")
+        #expect(waited >= 0.15, "a batch must wait for its timeout (\(waited) s)")
+        #expect(openFile?.hasSuffix(codec == "lz4" ? ".jsonl.lz4.open" : ".jsonl.gz.open") == true)
+        #expect(segmentFiles(in: out).isEmpty, "nothing finalized while running")
+
+        // A second line later goes into the same open segment as another frame.
+        #expect(proc.write(Array("second line\n".utf8)))
+        proc.closeStdin()
+        let result = proc.wait(timeout: 10)
+        #expect(result.status == 0 && !result.timedOut, "stderr: \(result.stderrText)")
+        let listing = directoryListing(out)
+        #expect(!listing.contains { $0.hasSuffix(".open") }, "\(listing)")
+        let segments = segmentFiles(in: out)
+        try #require(segments.count == 1)
+        let entries = try jsonObjects(try decompressWithTool(segments[0]))
+        #expect(entries.map { $0.string("message") } == ["trickle one", "second line"])
+        let m = try readJSONObject(manifestPath(of: segments[0]))
+        #expect(m["entries"] as? Int == 2)
+        #expect(m["sha256"] as? String == (try sha256sum(segments[0])))
+    }
+}
