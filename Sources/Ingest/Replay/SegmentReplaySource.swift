@@ -31,7 +31,7 @@ public final class SegmentReplaySource {
             if stop.isTriggered { break }
             let origin = SourceOrigin(name: path, sessionId: sessionId)
             var framer = LineFramer(maxLineBytes: options.maxLineBytes, batchMaxEntries: options.batchMaxEntries,
-                                    batchMaxBytes: options.batchMaxBytes, pool: pool)
+                                    batchMaxBytes: options.batchMaxBytes, pool: pool, multiline: false)
             var toSkip = skipLines[path] ?? 0
             do {
                 try readFile(path, stop: stop) { chunk in

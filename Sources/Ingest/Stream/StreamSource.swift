@@ -7,13 +7,22 @@ public struct FramingOptions: Sendable {
     public var batchMaxEntries: Int
     public var batchMaxBytes: Int
     public var batchTimeoutMillis: Int
+    /// Join continuation lines (stack traces) to the entry before them.
+    public var multiline: Bool
 
     public init(maxLineBytes: Int = 1 << 20, batchMaxEntries: Int = 1000, batchMaxBytes: Int = 1 << 20,
-                batchTimeoutMillis: Int = 1000) {
+                batchTimeoutMillis: Int = 1000, multiline: Bool = true) {
         self.maxLineBytes = maxLineBytes
         self.batchMaxEntries = batchMaxEntries
         self.batchMaxBytes = batchMaxBytes
         self.batchTimeoutMillis = batchTimeoutMillis
+        self.multiline = multiline
+    }
+
+    /// A framer with these options.
+    public func makeFramer(pool: BufferPool?) -> LineFramer {
+        LineFramer(maxLineBytes: maxLineBytes, batchMaxEntries: batchMaxEntries, batchMaxBytes: batchMaxBytes,
+                   pool: pool, multiline: multiline)
     }
 }
 
@@ -50,8 +59,7 @@ public final class StreamSource {
     }
 
     public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {
-        var framer = LineFramer(maxLineBytes: options.maxLineBytes, batchMaxEntries: options.batchMaxEntries,
-                                batchMaxBytes: options.batchMaxBytes, pool: pool)
+        var framer = options.makeFramer(pool: pool)
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: stop.wakeFD, events: Int16(POLLIN), revents: 0)]
         reading: while !stop.isTriggered {
@@ -108,10 +116,13 @@ extension StreamSource {
 /// Failures of the sources, naming the input and the system's reason.
 public enum IngestError: Error, CustomStringConvertible {
     case io(operation: String, path: String, errno: Int32)
+    case unsupported(String)
+    case invalid(String)
 
     public var description: String {
         switch self {
         case let .io(op, path, code): "cannot \(op) \(path): \(String(cString: strerror(code)))"
+        case let .unsupported(m), let .invalid(m): m
         }
     }
 }

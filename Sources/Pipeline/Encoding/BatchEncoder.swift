@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Options of the parse → filter → enrich stage.
 public struct EncoderOptions: Sendable {
     public var format: InputFormat
@@ -50,6 +54,7 @@ public final class BatchEncoder {
 
     public func encode(_ raw: RawBatch, into output: ByteBuffer) -> EncodedBatch {
         let batch = EncodedBatch(output: output, close: raw.close, origin: raw.origin, inputBytes: raw.inputBytes)
+        batch.position = raw.position
         output.reserve(raw.buffer.count + raw.lines.count * 200)
         batch.entries.reserveCapacity(raw.lines.count)
         useSession(of: raw.origin)
@@ -60,8 +65,11 @@ public final class BatchEncoder {
             let line = UnsafeBufferPointer(start: raw.buffer.base + Int(ref.start), count: Int(ref.length))
             meta.removeAll(keepingCapacity: true)
             var entry = ParsedEntry()
-            FormatDispatcher.parse(line, format: options.format, into: &entry, meta: &meta,
+            // Joined continuation lines: the first line is the entry, the rest its stack trace.
+            let head = ref.joined ? Self.firstLine(line) : line
+            FormatDispatcher.parse(head, format: options.format, into: &entry, meta: &meta,
                                    context: ParseContext(readMillis: ref.readMillis))
+            if ref.joined { Self.attachContinuation(line, head, &entry, &meta) }
             if entry.parseError { stats.parseErrors += 1 }
             let level = entry.level ?? .info
             guard level >= options.minLevel else { stats.filtered += 1; continue }
@@ -83,6 +91,26 @@ public final class BatchEncoder {
         stats.entriesOut = batch.entries.count
         batch.stats = stats
         return batch
+    }
+
+    private static func firstLine(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let nl = memchr(line.baseAddress!, 10, line.count) else { return line }
+        var n = line.baseAddress!.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+        if n > 0, line[n - 1] == 13 { n -= 1 }
+        return UnsafeBufferPointer(rebasing: line[0..<n])
+    }
+
+    private static func attachContinuation(_ line: UnsafeBufferPointer<UInt8>, _ head: UnsafeBufferPointer<UInt8>,
+                                           _ entry: inout ParsedEntry, _ meta: inout [MetaField]) {
+        var start = head.count
+        while start < line.count, line[start] == 13 || line[start] == 10 { start += 1 }
+        let rest = FieldValue(start: start, end: line.count, kind: .text, clean: false)
+        if entry.stack.isPresent {
+            meta.append(MetaField(key: .literal(.continuation), value: rest))
+            entry.metaCount += 1
+        } else {
+            entry.stack = rest
+        }
     }
 
     private func useSession(of origin: SourceOrigin) {

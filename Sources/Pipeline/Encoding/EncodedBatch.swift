@@ -35,6 +35,8 @@ public final class EncodedBatch: @unchecked Sendable {
     public let close: BatchClose
     public let origin: SourceOrigin
     public let inputBytes: Int
+    /// Carried from the raw batch: the checkpoint to commit when this batch is durable.
+    public var position: SourcePosition?
 
     public init(output: ByteBuffer, close: BatchClose, origin: SourceOrigin, inputBytes: Int) {
         self.output = output

@@ -14,6 +14,7 @@ public struct LineFramer {
     private var scanned = 0
     private var lineStart = 0
     private var discarding = false
+    private var lastWasEmpty = false
     /// Read time of the oldest line waiting in the current batch (for the batch timeout).
     public private(set) var oldestPendingMillis: Int64?
     public private(set) var emptyLines = 0
@@ -21,9 +22,16 @@ public struct LineFramer {
     public private(set) var truncatedLines = 0
 
     private let pool: BufferPool?
+    /// Join continuation lines (stack traces) to the entry before them.
+    public let multiline: Bool
+    /// Input bytes consumed by the batches taken so far (lines and skipped bytes), for checkpoints.
+    public private(set) var consumed: Int64 = 0
+    private var committed: Int64 = 0
 
     /// `pool`: where new batch buffers come from (the stage that consumes a batch gives its buffer back).
-    public init(maxLineBytes: Int, batchMaxEntries: Int, batchMaxBytes: Int, pool: BufferPool? = nil) {
+    public init(maxLineBytes: Int, batchMaxEntries: Int, batchMaxBytes: Int, pool: BufferPool? = nil,
+                multiline: Bool = false) {
+        self.multiline = multiline
         self.maxLineBytes = max(maxLineBytes, 16)
         self.batchMaxEntries = max(batchMaxEntries, 1)
         self.batchMaxBytes = max(batchMaxBytes, 1)
@@ -39,6 +47,9 @@ public struct LineFramer {
     /// Complete lines waiting.
     public var pendingLines: Int { lines.count }
 
+    /// Whether bytes of an unfinished line are waiting.
+    public var hasPartialLine: Bool { buffer.count > lineStart && !discarding }
+
     /// Whether a batch should be cut now (full by entries or bytes, or no room left to read).
     public var isFull: Bool {
         lines.count >= batchMaxEntries || lineStart >= batchMaxBytes || buffer.capacity - buffer.count < 64 * 1024
@@ -46,6 +57,7 @@ public struct LineFramer {
 
     /// Accounts for `n` bytes just written at `writable`.
     public mutating func commit(_ n: Int, now: Int64) {
+        committed += Int64(n)
         let newStart = buffer.count
         buffer.count += n
         if discarding {
@@ -93,7 +105,14 @@ public struct LineFramer {
     private mutating func addLine(_ s: Int, _ e: Int, now: Int64) {
         var end = e
         if end > s, buffer.base[end - 1] == 13 { end -= 1 }
-        guard end > s else { emptyLines += 1; return }
+        guard end > s else { emptyLines += 1; lastWasEmpty = true; return }
+        if multiline, !lastWasEmpty, let last = lines.last, !last.truncated,
+           end - Int(last.start) <= maxLineBytes, Self.isContinuation(buffer.base + s, end - s) {
+            lines[lines.count - 1].length = Int32(end - Int(last.start))
+            lines[lines.count - 1].joined = true
+            return
+        }
+        lastWasEmpty = false
         if end - s > maxLineBytes {
             lines.append(LineRef(start: s, length: maxLineBytes, readMillis: now, truncated: true))
             truncatedLines += 1
@@ -118,10 +137,17 @@ public struct LineFramer {
             }
         }
         guard !lines.isEmpty else { compactEmptyPrefix(); return nil }
+        var held: LineRef?
+        if multiline, close == .full, lines.count > 1, !includePartial {
+            // More input is surely coming: keep the last entry back, its continuation lines may follow.
+            held = lines.removeLast()
+            lineStart = Int(held!.start)
+        }
         let next = pool?.take(capacity: capacity) ?? ByteBuffer(capacity: capacity)
         let tail = buffer.count - lineStart
         next.append(buffer.base + lineStart, tail)
         let unscanned = scanned - lineStart
+        consumed = committed - Int64(tail)
         let batch = RawBatch(buffer: buffer, lines: lines, origin: origin, close: close, inputBytes: lineStart)
         buffer.count = lineStart
         buffer = next
@@ -129,9 +155,25 @@ public struct LineFramer {
         lineStart = 0
         scanned = unscanned
         oldestPendingMillis = nil
+        if var h = held {
+            // The held entry now opens the new buffer; the next line starts after its newline.
+            h.start = 0
+            lines.append(h)
+            let nl = memchr(buffer.base + Int(h.length), 10, buffer.count - Int(h.length))!
+            lineStart = buffer.base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
+            oldestPendingMillis = h.readMillis
+        }
         // Lines beyond a full batch were left unscanned: frame them now.
         if scanned < buffer.count { commit(0, now: now) }
         return batch
+    }
+
+    /// Whether a line continues the entry before it: leading whitespace, `at `, `Caused by:`, `Traceback`, `...`.
+    @inline(__always) static func isContinuation(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        let c = p[0]
+        if c == 32 || c == 9 { return true }
+        let b = UnsafeBufferPointer(start: p, count: n)
+        return b.hasPrefix("at ") || b.hasPrefix("Caused by:") || b.hasPrefix("Traceback") || b.hasPrefix("...")
     }
 
     /// Skipped empty lines can leave a prefix with no lines in it: reclaim its room.
@@ -142,6 +184,13 @@ public struct LineFramer {
         buffer.count = tail
         scanned -= lineStart
         lineStart = 0
+    }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    @inline(__always) func hasPrefix(_ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        return count >= n && memcmp(baseAddress!, s.utf8Start, n) == 0
     }
 }
 

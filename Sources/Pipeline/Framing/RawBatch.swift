@@ -9,6 +9,19 @@ public final class SourceOrigin: Sendable {
     }
 }
 
+/// How far into its input a batch reaches: the checkpoint to commit once the batch is durable in a segment.
+public struct SourcePosition: Sendable, Equatable {
+    /// The input's identity (a file fingerprint).
+    public var key: String
+    /// Offset just after the last byte whose lines are in this batch or earlier ones.
+    public var offset: Int64
+
+    public init(key: String, offset: Int64) {
+        self.key = key
+        self.offset = offset
+    }
+}
+
 /// One framed line inside a batch's buffer.
 public struct LineRef: Sendable {
     public var start: Int32
@@ -17,6 +30,9 @@ public struct LineRef: Sendable {
     public var readMillis: Int64
     /// Set when the line was cut at `--max-line-bytes`.
     public var truncated: Bool
+    /// Set when continuation lines were joined to it (the bytes then hold `\n`s): the first line is the entry,
+    /// the rest its stack.
+    public var joined = false
 
     public init(start: Int, length: Int, readMillis: Int64, truncated: Bool = false) {
         self.start = Int32(start)
@@ -41,14 +57,18 @@ public final class RawBatch: @unchecked Sendable {
     public let lines: [LineRef]
     public let origin: SourceOrigin
     public let close: BatchClose
-    /// Bytes of input this batch completes (for checkpoints); set by the source.
+    /// Bytes of input this batch completes.
     public let inputBytes: Int
+    /// Where the input stands after this batch (file tail sources set it; acknowledged when durable).
+    public var position: SourcePosition?
 
-    public init(buffer: ByteBuffer, lines: [LineRef], origin: SourceOrigin, close: BatchClose, inputBytes: Int) {
+    public init(buffer: ByteBuffer, lines: [LineRef], origin: SourceOrigin, close: BatchClose, inputBytes: Int,
+                position: SourcePosition? = nil) {
         self.buffer = buffer
         self.lines = lines
         self.origin = origin
         self.close = close
         self.inputBytes = inputBytes
+        self.position = position
     }
 }

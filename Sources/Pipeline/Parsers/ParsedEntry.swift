@@ -76,10 +76,10 @@ public struct MetaField: Sendable {
 /// Fixed keys and values the parsers add to `metadata` (pre-encoded JSON, key names without quotes).
 public enum MetaLiteral: Int32, Sendable {
     case trueValue, parseError, truncated, invalidJSON, invalidLogfmt, invalidSyslog, procid, msgid, pri
-    case levelKey, timestampKey
+    case levelKey, timestampKey, continuation
 
     public static let table: [[UInt8]] = [
         "true", "parseError", "truncated", "\"invalid JSON\"", "\"invalid logfmt\"", "\"invalid syslog header\"",
-        "procid", "msgid", "pri", "level", "timestamp",
+        "procid", "msgid", "pri", "level", "timestamp", "continuation",
     ].map { Array($0.utf8) }
 }

@@ -6,7 +6,7 @@ import Sinks
 
 /// The pipeline flags shared by `run` and `replay` (DESIGN.md §3).
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("input"), help: "Input: stdin (default). Repeatable.")
+    @Option(name: .customLong("input"), help: "Input: stdin (default), udp://HOST:PORT, file:GLOB. Repeatable.")
     var inputs: [String] = []
     @Option(help: "Directory for segments.")
     var out = "./logpipe-data"
@@ -36,6 +36,14 @@ struct RunOptions: ParsableArguments {
     var batchTimeout = "1s"
     @Option(help: "Cut longer lines here and mark them metadata.truncated (K/M/G).")
     var maxLineBytes = "1M"
+    @Option(help: "Join continuation lines (leading whitespace, 'at ', 'Caused by:', 'Traceback', '...') to the entry before them: on or off.")
+    var multiline = "on"
+    @Option(help: "Where to start in files seen for the first time: beginning or end.")
+    var readFrom = "beginning"
+    @Option(help: "Emit an unfinished last line of a tailed file after it has waited this long.")
+    var partialLineTimeout = "5s"
+    @Option(help: "Directory for checkpoints and spools.")
+    var stateDir = "./logpipe-state"
     @Option(help: "context.service for entries without one (default: $LOGPIPE_SERVICE or \"unknown\").")
     var service: String?
     @Option(help: "context.environment for entries without one (default: $LOGPIPE_ENVIRONMENT or \"unknown\").")
@@ -45,20 +53,20 @@ struct RunOptions: ParsableArguments {
 
     /// The validated, typed settings.
     struct Resolved {
-        var inputs: [String]
+        var inputs: [InputSpec]
         var segments: SegmentOptions
         var encoder: EncoderOptions
         var framing: FramingOptions
+        var tail: TailOptions
+        var stateDir: String
     }
 
     func resolve() throws -> Resolved {
         guard let codecValue = SegmentCodec(rawValue: codec.lowercased()) else {
             throw ValidationError("invalid --codec \"\(codec)\": expected lz4 or gzip")
         }
-        let inputs = self.inputs.isEmpty ? ["stdin"] : self.inputs
-        for spec in inputs where spec != "stdin" && spec != "-" {
-            throw ValidationError("invalid --input \"\(spec)\": this build reads stdin only (file: and udp:// are not implemented yet)")
-        }
+        let inputs = try (self.inputs.isEmpty ? ["stdin"] : self.inputs).map(InputSpec.init)
+        if inputs.filter({ $0 == .stdin }).count > 1 { throw ValidationError("invalid --input: stdin given twice") }
         let env = ProcessInfo.processInfo.environment
         let enrichment = Enrichment(
             service: service ?? env["LOGPIPE_SERVICE"] ?? "unknown",
@@ -76,9 +84,25 @@ struct RunOptions: ParsableArguments {
             maxLineBytes: try ArgumentValues.size(maxLineBytes, flag: "--max-line-bytes"),
             batchMaxEntries: try ArgumentValues.positive(batchMaxEntries, flag: "--batch-max-entries"),
             batchMaxBytes: try ArgumentValues.size(batchMaxBytes, flag: "--batch-max-bytes"),
-            batchTimeoutMillis: try ArgumentValues.duration(batchTimeout, flag: "--batch-timeout"))
+            batchTimeoutMillis: try ArgumentValues.duration(batchTimeout, flag: "--batch-timeout"),
+            multiline: try Self.onOff(multiline, flag: "--multiline"))
+        guard readFrom == "beginning" || readFrom == "end" else {
+            throw ValidationError("invalid --read-from \"\(readFrom)\": expected beginning or end")
+        }
+        let tail = TailOptions(readFromEnd: readFrom == "end",
+                               partialLineTimeoutMillis: try ArgumentValues.duration(partialLineTimeout, flag: "--partial-line-timeout"),
+                               stateDir: stateDir)
         let encoder = EncoderOptions(format: format, minLevel: try ArgumentValues.level(minLevel, flag: "--min-level"),
                                      enrichment: enrichment)
-        return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing)
+        return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing, tail: tail,
+                        stateDir: stateDir)
+    }
+
+    private static func onOff(_ v: String, flag: String) throws -> Bool {
+        switch v.lowercased() {
+        case "on", "true", "yes": return true
+        case "off", "false", "no": return false
+        default: throw ValidationError("invalid \(flag) \"\(v)\": expected on or off")
+        }
     }
 }

@@ -51,15 +51,104 @@ final class RunPipeline {
         self.settings = settings
     }
 
-    /// Runs with stdin as the input.
+    /// Runs the configured inputs, each on its own thread, into one pipeline. With only stdin it ends at end of
+    /// input; with any other input it runs until SIGINT/SIGTERM.
     func run() throws -> Summary {
-        let origin = SourceOrigin(name: "stdin", sessionId: newSessionId())
-        let source = StreamSource(fd: 0, origin: origin, options: settings.framing)
-        source.pool = rawPool
-        source.cutWhenCaughtUp = urgent != nil
-        return try run { stop, emit in
-            try source.run(stop: stop, emit: emit)
-            return source.stats
+        var runners: [SourceRunner] = []
+        var summaries: [() -> String?] = []
+        for spec in settings.inputs {
+            switch spec {
+            case .stdin:
+                let source = StreamSource(fd: 0, origin: SourceOrigin(name: "stdin", sessionId: newSessionId()),
+                                          options: settings.framing)
+                source.pool = rawPool
+                source.cutWhenCaughtUp = urgent != nil
+                runners.append { stop, emit in try source.run(stop: stop, emit: emit); return source.stats }
+            case let .udp(host, port):
+                let source = try UDPSource(host: host, port: port, options: settings.framing)
+                source.pool = rawPool
+                runners.append { stop, emit in try source.run(stop: stop, emit: emit); return source.stats }
+                summaries.append { source.summary }
+            case let .file(pattern):
+                let store = try checkpointStore()
+                let source = try FileTailSource(pattern: pattern, options: settings.framing, tail: settings.tail,
+                                                sessionId: newSessionId(), checkpoints: store)
+                source.pool = rawPool
+                tailSources.append(source)
+                runners.append { stop, emit in try source.run(stop: stop, emit: emit); return source.stats }
+                summaries.append { source.summary }
+            }
+        }
+        var summary = try run(source: Self.together(runners))
+        let extra = summaries.compactMap { $0() }
+        if !extra.isEmpty { summary.urgent = ([summary.urgent].compactMap { $0 } + extra).joined(separator: "; ") }
+        return summary
+    }
+
+    /// The checkpoint store of the file sources (one per run, in --state-dir); positions are committed to it only
+    /// once the batches before them are durable in a segment.
+    private var checkpoints: CheckpointStore?
+    private var tailSources: [FileTailSource] = []
+
+    private func checkpointStore() throws -> CheckpointStore {
+        if let checkpoints { return checkpoints }
+        let store: CheckpointStore
+        do { store = try CheckpointStore(directory: settings.stateDir) } catch {
+            throw RuntimeFailure("cannot use --state-dir \(settings.stateDir): \(error)")
+        }
+        if let w = store.warning { StandardError.line("logpipe: " + w) }
+        checkpoints = store
+        return store
+    }
+
+    /// Runs several sources on their own threads; returns when all have ended (the first error is rethrown).
+    static func together(_ runners: [SourceRunner]) -> SourceRunner {
+        if runners.count == 1 { return runners[0] }
+        return { stop, emit in
+            try withoutActuallyEscaping(emit) { emit in
+                let joint = Joint(emit: emit)
+                let group = DispatchGroup()
+                for runner in runners {
+                    group.enter()
+                    let task = Joint.Task(runner: runner)
+                    let thread = Thread {
+                        joint.run(task.runner, stop: stop)
+                        group.leave()
+                    }
+                    thread.stackSize = 1 << 20
+                    thread.start()
+                }
+                group.wait()
+                return try joint.result()
+            }
+        }
+    }
+
+    /// Shared state of sources running together; `emit` is thread-safe (the pool's submit).
+    private final class Joint: @unchecked Sendable {
+        struct Task: @unchecked Sendable { let runner: SourceRunner }
+        private let lock = NSLock()
+        private var total = SourceStats()
+        private var firstError: Error?
+        let emit: (RawBatch) -> Void
+
+        init(emit: @escaping (RawBatch) -> Void) { self.emit = emit }
+
+        func run(_ runner: SourceRunner, stop: StopSignal) {
+            do {
+                let s = try runner(stop, emit)
+                lock.lock(); total.bytesRead += s.bytesRead; total.emptyLines += s.emptyLines; lock.unlock()
+            } catch {
+                lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
+                stop.trigger()
+            }
+        }
+
+        func result() throws -> SourceStats {
+            lock.lock()
+            defer { lock.unlock() }
+            if let firstError { throw firstError }
+            return total
         }
     }
 
@@ -82,6 +171,7 @@ final class RunPipeline {
         let stop = self.stop
         let urgent = self.urgent
         let router = UrgentRouter(level: urgentLevel)
+        let acks = AckTracker(store: checkpoints, sources: tailSources)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = OrderedWorkPool<Worker, CompressedBatch>(
             workers: workers, maxInFlight: workers * 2 + 1,
@@ -98,6 +188,8 @@ final class RunPipeline {
                 if let urgent { router.route(batch.encoded, to: urgent) }
                 do {
                     try sink.write(batch)
+                    acks.written(batch.encoded)
+                    if batch.encoded.close == .timeout || batch.encoded.close == .end { try acks.durable() }
                     summary.stats.add(batch.encoded.stats)
                     delivered?(batch.encoded)
                     outPool.give(batch.encoded.output)
@@ -109,14 +201,17 @@ final class RunPipeline {
             })
         pool.every(intervalMillis: max(settings.framing.batchTimeoutMillis, 10)) {
             guard summary.failure == nil else { return }
-            do { try sink.sync() } catch { summary.failure = "\(error)"; stop.trigger() }
+            do { try sink.sync(); try acks.durable() } catch { summary.failure = "\(error)"; stop.trigger() }
         }
         var sourceError: Error?
         var sourceStats = SourceStats()
         do { sourceStats = try runSource(stop) { pool.submit($0) } } catch { sourceError = error }
         pool.drain()
         summary.source = sourceStats
-        do { try sink.finish() } catch { summary.failure = summary.failure ?? "\(error)" }
+        do {
+            try sink.finish()
+            if summary.failure == nil { try acks.durable() }
+        } catch { summary.failure = summary.failure ?? "\(error)" }
         summary.segments = sink.segmentsFinalized
         if let urgent {
             if !urgent.drain(timeoutMillis: urgentDrainMillis) {

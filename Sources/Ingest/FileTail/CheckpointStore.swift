@@ -1,0 +1,102 @@
+import Foundation
+import Pipeline
+
+/// Durable read positions of tailed files, keyed by fingerprint (`<length>:<hash>` of the file's first bytes).
+///
+/// A position is committed only after the sink says the data before it is durable; the file
+/// (`<state-dir>/checkpoints.json`, mode 0600) is replaced atomically. An unreadable file is moved aside (named
+/// `.corrupt-<time>`) and reported, and tailing starts over from the files' beginnings. Entries of files not seen
+/// for `expiry` are dropped. Thread-safe.
+public final class CheckpointStore: @unchecked Sendable {
+    public struct Entry: Codable, Sendable {
+        public var offset: Int64
+        public var path: String
+        public var updated: Double
+    }
+
+    public let path: String
+    private let lock = NSLock()
+    private var entries: [String: Entry] = [:]
+    public private(set) var warning: String?
+    public var expirySeconds: Double = 7 * 86_400
+
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        path = directory + "/checkpoints.json"
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        if let decoded = try? JSONDecoder().decode([String: Entry].self, from: data) {
+            entries = decoded
+        } else {
+            let aside = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
+            rename(path, aside)
+            warning = "checkpoint file \(path) was unreadable; moved to \(aside); files are read from their beginning"
+        }
+    }
+
+    /// The committed offset whose fingerprint matches the file (longest matching prefix wins).
+    public func lookup(prefixHash: (Int) -> UInt64?) -> (key: String, entry: Entry)? {
+        lock.lock()
+        let all = entries
+        lock.unlock()
+        var best: (key: String, entry: Entry, length: Int)?
+        for (key, entry) in all {
+            guard let (length, hash) = Fingerprint.parse(key), let h = prefixHash(length), h == hash else { continue }
+            if best == nil || length > best!.length { best = (key, entry, length) }
+        }
+        return best.map { ($0.key, $0.entry) }
+    }
+
+    /// Records durable positions and writes the store.
+    public func commit(_ positions: [SourcePosition], paths: [String: String]) throws {
+        guard !positions.isEmpty else { return }
+        lock.lock()
+        let now = Date().timeIntervalSince1970
+        for p in positions {
+            entries[p.key] = Entry(offset: p.offset, path: paths[p.key] ?? entries[p.key]?.path ?? "", updated: now)
+        }
+        entries = entries.filter { now - $0.value.updated < expirySeconds }
+        let data = try JSONEncoder().encode(entries)
+        lock.unlock()
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw IngestError.io(operation: "write", path: tmp, errno: errno) }
+        let ok = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) == $0.count } && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else { throw IngestError.io(operation: "write", path: path, errno: errno) }
+    }
+
+    /// Current committed offset of a key.
+    public func offset(of key: String) -> Int64? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[key]?.offset
+    }
+}
+
+/// File identity: FNV-1a 64 of the first (up to) 256 bytes, with the length used.
+public enum Fingerprint {
+    public static let maxLength = 256
+
+    public static func hash(_ p: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in p { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    public static func key(length: Int, hash: UInt64) -> String { "\(length):" + String(hash, radix: 16) }
+
+    static func parse(_ key: String) -> (Int, UInt64)? {
+        let parts = key.split(separator: ":")
+        guard parts.count == 2, let l = Int(parts[0]), let h = UInt64(parts[1], radix: 16) else { return nil }
+        return (l, h)
+    }
+
+    /// Hash of the first `length` bytes of an open file; nil when it is shorter.
+    public static func prefixHash(fd: Int32, length: Int) -> UInt64? {
+        var buf = [UInt8](repeating: 0, count: length)
+        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, 0) }
+        guard n == length else { return nil }
+        return buf.withUnsafeBytes { hash($0) }
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import Pipeline
+
+/// Tails the files matching a glob: new files are picked up while running, rotation (rename + create, copytruncate,
+/// delete + create, and rotation while stopped) loses and duplicates nothing, positions survive restarts.
+///
+/// Identity is a fingerprint of a file's first bytes (`Fingerprint`), not its name. A file whose path no longer
+/// names it (renamed or deleted) is read to its end and released once quiet. A file that shrinks was truncated
+/// (copytruncate): reading restarts at 0; its copy, carrying the old fingerprint, continues from the old position.
+/// Batches carry their position; `CheckpointStore` records it once the sink has made the batch durable.
+/// Runs on one thread: `run` blocks until `stop`.
+public final class FileTailSource {
+    public let matcher: GlobMatcher
+    public let options: FramingOptions
+    public let tail: TailOptions
+    public let sessionId: String
+    public let checkpoints: CheckpointStore
+    public var pool: BufferPool?
+    public private(set) var stats = SourceStats()
+    private var files: [TailedFile] = []
+    /// Positions read in this run, by fingerprint: newer than the durable checkpoints.
+    private var readPositions: [String: Int64] = [:]
+    private var firstScan = true
+    private var counters = (opened: 0, rotations: 0, truncations: 0, released: 0, unreadable: Set<String>())
+    private let summaryLock = NSLock()
+
+    public init(pattern: String, options: FramingOptions, tail: TailOptions, sessionId: String,
+                checkpoints: CheckpointStore) throws {
+        matcher = try GlobMatcher(pattern)
+        self.options = options
+        self.tail = tail
+        self.sessionId = sessionId
+        self.checkpoints = checkpoints
+    }
+
+    public var summary: String {
+        summaryLock.lock()
+        defer { summaryLock.unlock() }
+        return "tail \(matcher.pattern): \(counters.opened) files opened, \(counters.rotations) rotations, " +
+            "\(counters.truncations) truncations, \(counters.unreadable.count) unreadable"
+    }
+
+    /// The paths of the files being read now, by fingerprint (for checkpoint records).
+    public func pathsByKey() -> [String: String] {
+        summaryLock.lock()
+        defer { summaryLock.unlock() }
+        var out: [String: String] = [:]
+        for f in files { if let k = f.key { out[k] = f.path } }
+        return out
+    }
+
+    public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {
+        var lastDiscovery: Int64 = 0
+        while !stop.isTriggered {
+            let now = nowMillis()
+            if now - lastDiscovery >= Int64(tail.discoverEveryMillis) {
+                discover()
+                lastDiscovery = now
+            }
+            var progressed = false
+            for f in files where !f.released {
+                if readAvailable(f, emit: emit) { progressed = true } else { idle(f, emit: emit) }
+            }
+            summaryLock.lock()
+            let before = files.count
+            files.removeAll { $0.released }
+            counters.released += before - files.count
+            summaryLock.unlock()
+            if !progressed {
+                var p = pollfd(fd: stop.wakeFD, events: Int16(POLLIN), revents: 0)
+                _ = poll(&p, 1, 50)
+            }
+        }
+        // Stopping: complete lines go out; an unfinished last line is left for the next start (its bytes are
+        // after the checkpoint, so nothing is lost).
+        for f in files { flush(f, close: .end, includePartial: false, emit: emit) }
+    }
+
+    // MARK: discovery
+
+    private func discover() {
+        let known = Set(files.map { "\($0.device):\($0.inode)" })
+        for path in matcher.expand() {
+            var st = stat()
+            guard stat(path, &st) == 0, !known.contains("\(st.st_dev):\(st.st_ino)") else { continue }
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            guard fd >= 0 else {
+                summaryLock.lock()
+                let first = counters.unreadable.insert(path).inserted
+                summaryLock.unlock()
+                if first { Self.warn("cannot read \(path): \(String(cString: strerror(errno))) (skipped until readable)") }
+                continue
+            }
+            guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { close(fd); continue }
+            summaryLock.lock()
+            counters.unreadable.remove(path)
+            summaryLock.unlock()
+            let size = Int64(st.st_size)
+            var offset: Int64 = 0
+            var key: String?
+            if size > 0 {
+                key = Self.fingerprint(fd: fd, size: size)
+                if let resume = resumeOffset(fd: fd) {
+                    offset = resume <= size ? resume : 0
+                } else if firstScan && tail.readFromEnd {
+                    offset = size
+                }
+            }
+            lseek(fd, off_t(offset), SEEK_SET)
+            let file = TailedFile(path: path, fd: fd, device: UInt64(st.st_dev), inode: UInt64(st.st_ino), offset: offset,
+                                  framer: options.makeFramer(pool: pool),
+                                  origin: SourceOrigin(name: path, sessionId: sessionId))
+            file.key = key
+            summaryLock.lock()
+            files.append(file)
+            counters.opened += 1
+            summaryLock.unlock()
+        }
+        firstScan = false
+    }
+
+    /// Where to continue a file: this run's read position or the durable checkpoint of its fingerprint.
+    private func resumeOffset(fd: Int32) -> Int64? {
+        var cache: [Int: UInt64] = [:]
+        let prefix: (Int) -> UInt64? = { length in
+            if let h = cache[length] { return h }
+            let h = Fingerprint.prefixHash(fd: fd, length: length)
+            cache[length] = h
+            return h
+        }
+        var best: (offset: Int64, length: Int)?
+        for (key, offset) in readPositions {
+            guard let (length, hash) = Fingerprint.parse(key), prefix(length) == hash else { continue }
+            if best == nil || length > best!.length { best = (offset, length) }
+        }
+        if let best { return best.offset }
+        return checkpoints.lookup(prefixHash: prefix)?.entry.offset
+    }
+
+    static func fingerprint(fd: Int32, size: Int64) -> String {
+        let length = Int(min(size, Int64(Fingerprint.maxLength)))
+        return Fingerprint.key(length: length, hash: Fingerprint.prefixHash(fd: fd, length: length) ?? 0)
+    }
+
+    // MARK: reading
+
+    /// Reads what is there (up to 1 MiB a round); true when data came.
+    private func readAvailable(_ f: TailedFile, emit: (RawBatch) -> Void) -> Bool {
+        var got = 0
+        while got < 1 << 20 {
+            let w = f.framer.writable
+            let n = read(f.fd, w.pointer, min(w.count, 64 * 1024))
+            if n <= 0 { break }
+            if f.key == nil { f.key = Self.fingerprint(fd: f.fd, size: f.readOffset + Int64(n)) }
+            got += n
+            f.readOffset += Int64(n)
+            stats.bytesRead += n
+            f.framer.commit(n, now: nowMillis())
+            while f.framer.isFull, var batch = f.framer.takeBatch(origin: f.origin, close: .full, now: nowMillis()) {
+                batch.position = f.position
+                emit(batch)
+            }
+        }
+        if got > 0 {
+            f.lastDataMillis = nowMillis()
+            if let k = f.key { readPositions[k] = f.readOffset }
+        }
+        return got > 0
+    }
+
+    /// At the end of the data: timeouts, truncation, rotation, release.
+    private func idle(_ f: TailedFile, emit: (RawBatch) -> Void) {
+        let now = nowMillis()
+        if let oldest = f.framer.oldestPendingMillis, now - oldest >= Int64(options.batchTimeoutMillis) {
+            flush(f, close: .timeout, includePartial: false, emit: emit)
+        }
+        if f.framer.hasPartialLine, now - f.lastDataMillis >= Int64(tail.partialLineTimeoutMillis) {
+            flush(f, close: .timeout, includePartial: true, emit: emit)
+        }
+        var st = stat()
+        if fstat(f.fd, &st) == 0, Int64(st.st_size) < f.readOffset {
+            // Truncated in place (copytruncate): what was read stays read; start again at 0 with a new identity.
+            flush(f, close: .timeout, includePartial: true, emit: emit)
+            summaryLock.lock(); counters.truncations += 1; summaryLock.unlock()
+            lseek(f.fd, 0, SEEK_SET)
+            f.readOffset = 0
+            f.framerStart = 0
+            f.framer = options.makeFramer(pool: pool)
+            f.key = st.st_size > 0 ? Self.fingerprint(fd: f.fd, size: Int64(st.st_size)) : nil
+            return
+        }
+        var named = stat()
+        let stillNamed = stat(f.path, &named) == 0 && UInt64(named.st_dev) == f.device && UInt64(named.st_ino) == f.inode
+        if !stillNamed || st.st_nlink == 0 {
+            if f.detachedAt == nil {
+                f.detachedAt = now
+                summaryLock.lock(); counters.rotations += 1; summaryLock.unlock()
+            }
+            let quietFor = now - max(f.lastDataMillis, f.detachedAt!)
+            if quietFor >= Int64(st.st_nlink == 0 ? 200 : tail.releaseAfterQuietMillis) {
+                flush(f, close: .timeout, includePartial: true, emit: emit)
+                if let k = f.key { readPositions[k] = f.readOffset }
+                f.released = true
+            }
+        }
+    }
+
+    private func flush(_ f: TailedFile, close: BatchClose, includePartial: Bool, emit: (RawBatch) -> Void) {
+        while var batch = f.framer.takeBatch(origin: f.origin, close: close, includePartial: includePartial, now: nowMillis()) {
+            batch.position = f.position
+            emit(batch)
+        }
+    }
+
+    static func warn(_ text: String) {
+        FileHandle.standardError.write(Data(("logpipe: " + text + "\n").utf8))
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Pipeline
+
+/// One file being tailed: its descriptor, identity, read position and framer.
+final class TailedFile {
+    let path: String
+    let fd: Int32
+    let device: UInt64
+    let inode: UInt64
+    /// Fingerprint key (set once the file has data).
+    var key: String?
+    var origin: SourceOrigin
+    /// Next byte to read.
+    var readOffset: Int64
+    /// File offset where the current framer's input starts.
+    var framerStart: Int64
+    var framer: LineFramer
+    var lastDataMillis: Int64
+    /// Set when the path no longer names this file (renamed or deleted): read to the end, then release.
+    var detachedAt: Int64?
+    var released = false
+
+    init(path: String, fd: Int32, device: UInt64, inode: UInt64, offset: Int64, framer: LineFramer, origin: SourceOrigin) {
+        self.path = path
+        self.fd = fd
+        self.device = device
+        self.inode = inode
+        readOffset = offset
+        framerStart = offset
+        self.framer = framer
+        self.origin = origin
+        lastDataMillis = nowMillis()
+    }
+
+    deinit { close(fd) }
+
+    /// The durable position a batch taken now would reach.
+    var position: SourcePosition? {
+        key.map { SourcePosition(key: $0, offset: framerStart + framer.consumed) }
+    }
+}

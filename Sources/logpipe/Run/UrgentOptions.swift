@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Sinks
+
+/// The urgent path's flags (`run` and `replay`): where ERROR/FATAL entries go at once, and how they wait when
+/// the receiver is away (issue 4, DESIGN.md §3 "Urgent HTTP delivery").
+struct UrgentOptions: ParsableArguments {
+    @Option(name: .customLong("urgent"),
+            help: "Send entries at or above --urgent-level here at once: http://HOST[:PORT]/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT. Repeatable. (https:// is not supported by this build.)")
+    var urls: [String] = []
+    @Option(help: "Lowest level that takes the urgent path: DEBUG, INFO, WARN, ERROR or FATAL.")
+    var urgentLevel = "ERROR"
+    @Option(name: .customLong("urgent-header"), help: "Extra HTTP header 'Name: value' for --urgent URLs (e.g. a token). Repeatable.")
+    var headers: [String] = []
+    @Option(help: "Bound of each urgent destination's spool of undelivered entries (K/M/G); beyond it entries are refused, loudly.")
+    var urgentSpoolMax = "1G"
+    @Option(help: "At end of input, wait this long for urgent delivery (ms/s/m); the rest stays spooled for the next start.")
+    var urgentDrainTimeout = "10s"
+    @Option(help: "Per-request timeout of urgent delivery (ms/s/m).")
+    var urgentTimeout = "5s"
+    @Option(help: "Directory for state that survives restarts (the urgent spools live in STATE-DIR/urgent/).")
+    var stateDir = "./logpipe-state"
+
+    /// The validated settings.
+    struct Resolved {
+        var level: Level
+        var drainTimeoutMillis: Int
+        /// Nil without --urgent.
+        var configuration: UrgentConfiguration?
+    }
+
+    func validate() throws { _ = try resolve() }
+
+    func resolve() throws -> Resolved {
+        let level = try ArgumentValues.level(urgentLevel, flag: "--urgent-level")
+        let drain = try ArgumentValues.duration(urgentDrainTimeout, flag: "--urgent-drain-timeout")
+        let timeout = try ArgumentValues.duration(urgentTimeout, flag: "--urgent-timeout")
+        guard timeout > 0 else { throw ValidationError("invalid --urgent-timeout \"\(urgentTimeout)\": expected a duration above 0, like 5s") }
+        let spoolMax = try ArgumentValues.size(urgentSpoolMax, flag: "--urgent-spool-max")
+        guard spoolMax >= 4096 else {
+            throw ValidationError("invalid --urgent-spool-max \"\(urgentSpoolMax)\": expected at least 4K")
+        }
+        guard !stateDir.isEmpty else { throw ValidationError("invalid --state-dir \"\": expected a directory") }
+        do {
+            let destinations = try urls.map(UrgentDestination.init)
+            let parsedHeaders = try headers.map(UrgentConfiguration.header)
+            if !parsedHeaders.isEmpty, !destinations.contains(where: { $0.kind == .http }) {
+                throw ValidationError("--urgent-header needs an http:// --urgent URL")
+            }
+            let configuration = destinations.isEmpty ? nil : UrgentConfiguration(
+                destinations: destinations, stateDirectory: stateDir, spoolMaxBytes: spoolMax,
+                requestTimeoutMillis: timeout, headers: parsedHeaders)
+            return Resolved(level: level, drainTimeoutMillis: drain, configuration: configuration)
+        } catch let e as UrgentConfigError {
+            throw ValidationError(e.description)
+        }
+    }
+
+    /// The forwarder (spools opened and recovered, delivery threads started); nil without --urgent.
+    /// Throws `RuntimeFailure` when the state directory cannot be used.
+    func makeSink() throws -> UrgentSink? {
+        guard let configuration = try resolve().configuration else { return nil }
+        do {
+            return try UrgentForwarder(configuration: configuration)
+        } catch {
+            throw RuntimeFailure("cannot start the urgent path: \(error)")
+        }
+    }
+}
