@@ -5,7 +5,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE    := .build/release/logpipe
 DEBUG      := .build/debug/logpipe
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench report-shot clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -34,6 +34,11 @@ demo: release
 
 bench: release
 	bash bench/run.sh $(RELEASE)
+
+# The analyze HTML report rendered by headless Chromium (installed if missing); checks the charts drew.
+report-shot: deps
+	$(SWIFT) build
+	scripts/report_shot.sh report-shot.png
 
 clean:
 	rm -rf .build demo-data bench/out
