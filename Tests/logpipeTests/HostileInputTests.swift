@@ -43,7 +43,7 @@ import Testing
         let (input, _, _) = Self.hostileInput()
         let lines = splitLines(input).map { $0.last == 0x0d ? $0.dropLast() : $0 }
         let nonEmpty = lines.filter { !$0.isEmpty }
-        let run = try runPipeline(input, ["--batch-max-entries", "64"])
+        let run = try runPipeline(input, ["--batch-max-entries", "64", "--multiline", "off"]) // every line counted 1:1
         #expect(run.result.status == 0, "stderr: \(run.result.stderrText)")
         #expect(!run.result.signaled)
 

@@ -187,7 +187,7 @@ import Testing
         let lines = splitLines(input).map { $0.last == 0x0d ? $0.dropLast() : $0 }
         let nonEmpty = lines.filter { !$0.isEmpty }.count
         let empty = lines.count - nonEmpty
-        let run = try runPipeline(input)
+        let run = try runPipeline(input, ["--multiline", "off"]) // lines counted 1:1; joining has its own test
         #expect(run.result.status == 0, "stderr: \(run.result.stderrText)")
         let entries = try run.entries()
         #expect(entries.count == nonEmpty)

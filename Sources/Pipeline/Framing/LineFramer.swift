@@ -138,10 +138,13 @@ public struct LineFramer {
         }
         guard !lines.isEmpty else { compactEmptyPrefix(); return nil }
         var held: LineRef?
-        if multiline, close == .full, lines.count > 1, !includePartial {
+        var heldNext = 0
+        if multiline, close == .full, lines.count > 1, !includePartial, let last = lines.last, !last.truncated,
+           let next = lineEnd(after: last) {
             // More input is surely coming: keep the last entry back, its continuation lines may follow.
             held = lines.removeLast()
-            lineStart = Int(held!.start)
+            heldNext = next - Int(last.start)
+            lineStart = Int(last.start)
         }
         let next = pool?.take(capacity: capacity) ?? ByteBuffer(capacity: capacity)
         let tail = buffer.count - lineStart
@@ -159,13 +162,19 @@ public struct LineFramer {
             // The held entry now opens the new buffer; the next line starts after its newline.
             h.start = 0
             lines.append(h)
-            let nl = memchr(buffer.base + Int(h.length), 10, buffer.count - Int(h.length))!
-            lineStart = buffer.base.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
+            lineStart = heldNext
             oldestPendingMillis = h.readMillis
         }
         // Lines beyond a full batch were left unscanned: frame them now.
         if scanned < buffer.count { commit(0, now: now) }
         return batch
+    }
+
+    /// Index just after the newline that ends `line` (its `\r\n` or `\n`), when it is in the buffer.
+    private func lineEnd(after line: LineRef) -> Int? {
+        var i = Int(line.start) + Int(line.length)
+        if i < buffer.count, buffer.base[i] == 13 { i += 1 }
+        return i < buffer.count && buffer.base[i] == 10 ? i + 1 : nil
     }
 
     /// Whether a line continues the entry before it: leading whitespace, `at `, `Caused by:`, `Traceback`, `...`.
