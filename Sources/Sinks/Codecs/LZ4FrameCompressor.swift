@@ -15,6 +15,8 @@ public final class LZ4FrameCompressor: SegmentCompressor {
         preferences.frameInfo.blockMode = LZ4F_blockIndependent
         preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
         preferences.compressionLevel = Int32(level)
+        // Compress in place: without autoFlush, input smaller than a block is first copied into an internal buffer.
+        preferences.autoFlush = 1
     }
 
     deinit { LZ4F_freeCompressionContext(context) }
