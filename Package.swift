@@ -8,20 +8,29 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CSocket"),
         .target(name: "Pipeline", swiftSettings: fast),
-        .target(name: "Ingest", dependencies: ["Pipeline", "Sinks"], swiftSettings: fast),
+        .target(name: "Ingest", dependencies: ["Pipeline", "Sinks", "CSocket"], swiftSettings: fast),
         .target(name: "Sinks", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CCrypto"], swiftSettings: fast),
         .executableTarget(
             name: "logpipe",
             dependencies: [
                 "Pipeline", "Ingest", "Sinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: fast
         ),

@@ -10,6 +10,7 @@ struct Logpipe: ParsableCommand {
         Data goes to stdout or segment files; diagnostics go to stderr.
         """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, CatCommand.self, ReplayCommand.self, VerifyCommand.self, PatternsCommand.self, AnalyzeCommand.self]
+        subcommands: [RunCommand.self, CatCommand.self, ReplayCommand.self, VerifyCommand.self, PatternsCommand.self, AnalyzeCommand.self,
+                      ValidateCommand.self]
     )
 }

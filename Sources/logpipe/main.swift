@@ -4,11 +4,14 @@ import Foundation
 // Exit codes per DESIGN.md: 0 success, 1 runtime failure, 2 usage or config error.
 signal(SIGPIPE, SIG_IGN)
 do {
-    var command = try Logpipe.parseAsRoot()
+    var command = try Logpipe.parseAsRoot(try ConfigArguments.expand(Array(CommandLine.arguments.dropFirst())))
     try command.run()
 } catch let error as RuntimeFailure {
     StandardError.line("logpipe: \(error.message)")
     exit(1)
+} catch let error as ConfigError {
+    StandardError.line("logpipe: \(error)")
+    exit(2)
 } catch let code as ExitCode {
     exit(code.rawValue)
 } catch {

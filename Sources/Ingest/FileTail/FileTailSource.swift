@@ -40,6 +40,19 @@ public final class FileTailSource {
             "\(counters.truncations) truncations, \(counters.unreadable.count) unreadable"
     }
 
+    /// Bytes read but not yet durable (checkpointed), per file path.
+    public func checkpointLag() -> [String: Int64] {
+        summaryLock.lock()
+        let current = files.map { ($0.path, $0.key, $0.readOffset) }
+        summaryLock.unlock()
+        var out: [String: Int64] = [:]
+        for (path, key, offset) in current {
+            guard let key else { continue }
+            out[path] = max(0, offset - (checkpoints.offset(of: key) ?? 0))
+        }
+        return out
+    }
+
     /// The paths of the files being read now, by fingerprint (for checkpoint records).
     public func pathsByKey() -> [String: String] {
         summaryLock.lock()

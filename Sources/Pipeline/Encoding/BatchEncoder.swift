@@ -26,7 +26,7 @@ public struct EncoderOptions: Sendable {
 ///
 /// Holds per-thread state (ID generator, time-format cache, scratch arrays): use one per worker thread.
 public final class BatchEncoder {
-    public let options: EncoderOptions
+    public var options: EncoderOptions
     private var timeFormatter = TimestampFormatter()
     private var ids = UUIDv7Generator()
     private var meta: [MetaField] = []
@@ -55,6 +55,7 @@ public final class BatchEncoder {
     public func encode(_ raw: RawBatch, into output: ByteBuffer) -> EncodedBatch {
         let batch = EncodedBatch(output: output, close: raw.close, origin: raw.origin, inputBytes: raw.inputBytes)
         batch.position = raw.position
+        batch.firstReadMillis = raw.lines.first?.readMillis
         output.reserve(raw.buffer.count + raw.lines.count * 200)
         batch.entries.reserveCapacity(raw.lines.count)
         useSession(of: raw.origin)

@@ -35,6 +35,8 @@ public final class EncodedBatch: @unchecked Sendable {
     public let close: BatchClose
     public let origin: SourceOrigin
     public let inputBytes: Int
+    /// When the batch's first line was read (for the end-to-end latency).
+    public var firstReadMillis: Int64?
     /// Carried from the raw batch: the checkpoint to commit when this batch is durable.
     public var position: SourcePosition?
 

@@ -34,6 +34,14 @@ public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendabl
         self.deliver = deliver
     }
 
+    /// Batches submitted and not yet delivered (the queue depth).
+    public var pending: Int {
+        idle.lock()
+        defer { idle.unlock() }
+        return nextSequence - delivered
+    }
+    private var delivered = 0
+
     /// Hands a batch to the stage; blocks while the pipeline is full.
     public func submit(_ batch: RawBatch) {
         inFlight.wait()
@@ -57,6 +65,7 @@ public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendabl
                 while let next = waiting.removeValue(forKey: nextToDeliver) {
                     deliver(next)
                     nextToDeliver += 1
+                    idle.lock(); delivered += 1; idle.unlock()
                     inFlight.signal()
                     group.leave()
                 }
@@ -68,6 +77,9 @@ public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendabl
     public func afterDelivered(_ body: @escaping () -> Void) {
         group.notify(queue: deliverQueue, execute: body)
     }
+
+    /// Runs `body` once on the delivery queue, between deliveries.
+    public func onDeliveryQueue(_ body: @escaping @Sendable () -> Void) { deliverQueue.async(execute: body) }
 
     /// Runs `body` on the delivery queue every `intervalMillis` until `drain` (for periodic syncs).
     public func every(intervalMillis: Int, _ body: @escaping () -> Void) {

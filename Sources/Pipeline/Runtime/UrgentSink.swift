@@ -14,3 +14,12 @@ public protocol UrgentSink: AnyObject, Sendable {
     /// A one-line summary for the run's exit line (e.g. "urgent: 12 delivered, 0 spooled").
     var summary: String { get }
 }
+
+extension UrgentSink {
+    /// Counters for /metrics (e.g. "sent", "retried", "spooled", "refused"); none by default.
+    public var counters: [String: Int] { [:] }
+    /// Since when delivery has been failing (epoch ms), nil while it works; drives /health.
+    public var failingSinceMillis: Int64? { nil }
+    /// The last delivery error, for /health.
+    public var lastError: String? { nil }
+}

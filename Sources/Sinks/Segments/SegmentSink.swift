@@ -143,6 +143,11 @@ public final class SegmentSink: @unchecked Sendable {
         if let finalizeError { throw finalizeError }
     }
 
+    /// Finalizes the open segment now (SIGHUP's "reopen outputs"); the next batch opens a new one.
+    public func rotate() throws {
+        try finalizeCurrent()
+    }
+
     /// Makes everything written so far durable: fsyncs the open segment and waits for pending finalizations.
     public func sync() throws {
         try current?.sync()

@@ -1,10 +1,18 @@
 import ArgumentParser
 
 /// An `--input` value: `stdin` (or `-`), `udp://HOST:PORT`, `file:GLOB`.
-enum InputSpec: Equatable {
+enum InputSpec: Equatable, CustomStringConvertible {
     case stdin
     case udp(host: String, port: Int)
     case file(pattern: String)
+
+    var description: String {
+        switch self {
+        case .stdin: "stdin"
+        case let .udp(host, port): "udp://\(host):\(port)"
+        case let .file(pattern): "file:\(pattern)"
+        }
+    }
 
     init(_ text: String) throws {
         if text == "stdin" || text == "-" { self = .stdin; return }

@@ -18,8 +18,20 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let settings = try options.resolve()
-        let summary = try RunPipeline(settings: settings).run()
+        Diagnostics.configure(level: options.logLevel)
+        let pipeline = RunPipeline(settings: settings)
+        pipeline.reloadSettings = { try Self.rereadSettings() }
+        let summary = try pipeline.run()
         StandardError.line(summary.line)
         if let failure = summary.failure { throw RuntimeFailure(failure) }
+    }
+
+    /// SIGHUP: the same command line again (with its config file re-read when one is given).
+    static func rereadSettings() throws -> RunOptions.Resolved {
+        let args = try ConfigArguments.expand(Array(CommandLine.arguments.dropFirst()))
+        guard let i = args.firstIndex(of: "run") else { throw RuntimeFailure("cannot find the run arguments") }
+        let command = try RunCommand.parse(Array(args[(i + 1)...]))
+        try command.validate()
+        return try command.options.resolve()
     }
 }

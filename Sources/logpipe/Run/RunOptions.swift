@@ -44,6 +44,12 @@ struct RunOptions: ParsableArguments {
     var partialLineTimeout = "5s"
     @Option(help: "Directory for checkpoints and spools.")
     var stateDir = "./logpipe-state"
+    @Option(help: "Serve GET /health and GET /metrics (Prometheus) on HOST:PORT, e.g. 127.0.0.1:9300.")
+    var metrics: String?
+    @Option(help: "/health answers 503 once a sink has been failing this long.")
+    var unhealthyAfter = "30s"
+    @Option(help: "logpipe's own diagnostics on stderr from this level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
     @Option(help: "context.service for entries without one (default: $LOGPIPE_SERVICE or \"unknown\").")
     var service: String?
     @Option(help: "context.environment for entries without one (default: $LOGPIPE_ENVIRONMENT or \"unknown\").")
@@ -59,6 +65,8 @@ struct RunOptions: ParsableArguments {
         var framing: FramingOptions
         var tail: TailOptions
         var stateDir: String
+        var metricsAddress: String?
+        var unhealthyAfterMillis: Int
     }
 
     func resolve() throws -> Resolved {
@@ -94,8 +102,15 @@ struct RunOptions: ParsableArguments {
                                stateDir: stateDir)
         let encoder = EncoderOptions(format: format, minLevel: try ArgumentValues.level(minLevel, flag: "--min-level"),
                                      enrichment: enrichment)
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel.lowercased()) else {
+            throw ValidationError("invalid --log-level \"\(logLevel)\": expected trace, debug, info, notice, warning, error or critical")
+        }
+        if let m = metrics, m.lastIndex(of: ":").flatMap({ Int(m[m.index(after: $0)...]) }) == nil {
+            throw ValidationError("invalid --metrics \"\(m)\": expected HOST:PORT, e.g. 127.0.0.1:9300")
+        }
         return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing, tail: tail,
-                        stateDir: stateDir)
+                        stateDir: stateDir, metricsAddress: metrics,
+                        unhealthyAfterMillis: try ArgumentValues.duration(unhealthyAfter, flag: "--unhealthy-after"))
     }
 
     private static func onOff(_ v: String, flag: String) throws -> Bool {

@@ -25,15 +25,31 @@ final class RunPipeline {
 
     /// One worker's private state.
     final class Worker {
-        let encoder: BatchEncoder
+        var encoder: BatchEncoder
+        var generation = 0
         let compressor: SegmentCompressor
         init(settings: RunOptions.Resolved) {
             encoder = BatchEncoder(options: settings.encoder)
             compressor = settings.segments.codec.makeCompressor(level: settings.segments.codecLevel)
         }
+
+        /// Takes up settings changed by a reload.
+        func refresh(_ live: LiveSettings) {
+            let (options, generation) = live.encoder
+            guard generation != self.generation else { return }
+            encoder = BatchEncoder(options: options)
+            self.generation = generation
+        }
     }
 
     let settings: RunOptions.Resolved
+    let live: LiveSettings
+    /// Re-reads the configuration for SIGHUP (nil: reload not available).
+    var reloadSettings: (() throws -> RunOptions.Resolved)?
+    private var pool: OrderedWorkPool<Worker, CompressedBatch>?
+    private var sink: SegmentSink?
+    let metrics: PipelineMetrics?
+    let health: HealthState
     /// The urgent path (nil without --urgent) and the level at which entries take it.
     var urgent: UrgentSink?
     var urgentLevel: Level = .error
@@ -49,6 +65,9 @@ final class RunPipeline {
 
     init(settings: RunOptions.Resolved) {
         self.settings = settings
+        live = LiveSettings(settings.encoder)
+        metrics = settings.metricsAddress != nil ? PipelineMetrics() : nil
+        health = HealthState(unhealthyAfterMillis: Int64(settings.unhealthyAfterMillis))
     }
 
     /// Runs the configured inputs, each on its own thread, into one pipeline. With only stdin it ends at end of
@@ -96,7 +115,7 @@ final class RunPipeline {
         do { store = try CheckpointStore(directory: settings.stateDir) } catch {
             throw RuntimeFailure("cannot use --state-dir \(settings.stateDir): \(error)")
         }
-        if let w = store.warning { StandardError.line("logpipe: " + w) }
+        if let w = store.warning { Diagnostics.logger.warning("\(w)") }
         checkpoints = store
         return store
     }
@@ -158,16 +177,28 @@ final class RunPipeline {
         do {
             let recovered = try SegmentRecovery.recoverOpenSegments(options: settings.segments)
             if recovered.files > 0 {
-                StandardError.line("logpipe: recovered \(recovered.entries) entries from \(recovered.files) unfinished segment(s)" +
-                                   (recovered.quarantined > 0 ? ", \(recovered.quarantined) damaged file(s) moved to quarantine/" : ""))
+                let quarantined = recovered.quarantined > 0 ? ", \(recovered.quarantined) damaged file(s) moved to quarantine/" : ""
+                Diagnostics.logger.notice("recovered \(recovered.entries) entries from \(recovered.files) unfinished segment(s)\(quarantined)")
             }
             sink = try SegmentSink(options: settings.segments)
         } catch {
             throw RuntimeFailure("\(error)")
         }
         installSignalHandlers()
+        var server: MetricsServer?
+        if let address = settings.metricsAddress, let metrics {
+            server = try MetricsServer(address: address, health: health, metrics: metrics)
+            server?.start()
+            Diagnostics.logger.notice("serving /health and /metrics on \(server!.host):\(server!.port)")
+        }
+        defer { server?.shutdown() }
+        for spec in settings.inputs { health.input("\(spec)") }
+        health.sink("segments", error: nil)
         var summary = Summary()
         let settings = self.settings
+        let live = self.live
+        let metrics = self.metrics
+        let health = self.health
         let stop = self.stop
         let urgent = self.urgent
         let router = UrgentRouter(level: urgentLevel)
@@ -177,6 +208,7 @@ final class RunPipeline {
             workers: workers, maxInFlight: workers * 2 + 1,
             makeWorker: { Worker(settings: settings) },
             process: { [rawPool, outPool] worker, raw in
+                worker.refresh(live)
                 let encoded = worker.encoder.encode(raw, into: outPool.take(capacity: raw.buffer.count + raw.lines.count * 160))
                 rawPool.give(raw.buffer)
                 let frame = outPool.take(capacity: encoded.output.count / 2 + 4096)
@@ -191,17 +223,35 @@ final class RunPipeline {
                     acks.written(batch.encoded)
                     if batch.encoded.close == .timeout || batch.encoded.close == .end { try acks.durable() }
                     summary.stats.add(batch.encoded.stats)
+                    metrics?.delivered(batch.encoded, compressedBytes: batch.frame.count,
+                                       readMillis: batch.encoded.firstReadMillis)
                     delivered?(batch.encoded)
                     outPool.give(batch.encoded.output)
                     outPool.give(batch.frame)
                 } catch {
                     summary.failure = "\(error)"
+                    health.sink("segments", error: "\(error)")
+                    Diagnostics.logger.error("segment sink failed: \(error); stopping input")
                     stop.trigger()
                 }
             })
+        self.pool = pool
+        self.sink = sink
         pool.every(intervalMillis: max(settings.framing.batchTimeoutMillis, 10)) {
             guard summary.failure == nil else { return }
             do { try sink.sync(); try acks.durable() } catch { summary.failure = "\(error)"; stop.trigger() }
+        }
+        let tails = tailSources
+        pool.every(intervalMillis: 500) {
+            metrics?.inFlight.record(pool.pending)
+            metrics?.segments.record(sink.segmentsFinalized)
+            if let urgent {
+                for (name, value) in urgent.counters { metrics?.count("logpipe_urgent_\(name)_total", value) }
+                health.sink("urgent", error: urgent.failingSinceMillis == nil ? nil : (urgent.lastError ?? "delivery failing"))
+            }
+            for source in tails {
+                for (path, lag) in source.checkpointLag() { metrics?.set("logpipe_checkpoint_lag_bytes", labels: [("file", path)], Double(lag)) }
+            }
         }
         var sourceError: Error?
         var sourceStats = SourceStats()
@@ -215,7 +265,7 @@ final class RunPipeline {
         summary.segments = sink.segmentsFinalized
         if let urgent {
             if !urgent.drain(timeoutMillis: urgentDrainMillis) {
-                StandardError.line("logpipe: urgent entries not yet delivered stay in the spool for the next start")
+                Diagnostics.logger.warning("urgent entries not yet delivered stay in the spool for the next start")
             }
             summary.urgent = urgent.summary
         }
@@ -231,6 +281,39 @@ final class RunPipeline {
             source.resume()
             signalSources.append(source)
         }
+        signal(SIGHUP, SIG_IGN)
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hup.setEventHandler { [weak self] in self?.reload() }
+        hup.resume()
+        signalSources.append(hup)
+    }
+
+    /// SIGHUP: re-read the configuration; apply what can change live (format, min level, enrichment), finalize the
+    /// open segment (reopen outputs). A configuration that does not validate is refused and the running one kept.
+    private func reload() {
+        guard let reloadSettings else {
+            Diagnostics.logger.warning("SIGHUP: nothing to reload")
+            return
+        }
+        let new: RunOptions.Resolved
+        do { new = try reloadSettings() } catch {
+            Diagnostics.logger.error("SIGHUP: new configuration refused, the running one is kept: \(error)")
+            return
+        }
+        var needRestart: [String] = []
+        if new.inputs != settings.inputs { needRestart.append("inputs") }
+        if new.segments.directory != settings.segments.directory || new.segments.codec != settings.segments.codec {
+            needRestart.append("segment directory/codec")
+        }
+        if new.stateDir != settings.stateDir { needRestart.append("state dir") }
+        live.update(new.encoder)
+        if let pool, let sink {
+            pool.onDeliveryQueue {
+                do { try sink.rotate() } catch { Diagnostics.logger.error("SIGHUP: cannot reopen the segment: \(error)") }
+            }
+        }
+        let restart = needRestart.isEmpty ? "" : "; changes to \(needRestart.joined(separator: ", ")) need a restart"
+        Diagnostics.logger.notice("SIGHUP: configuration reloaded (min level \(new.encoder.minLevel.name), format \(new.encoder.format.rawValue))\(restart)")
     }
 
     func newSessionId() -> String {

@@ -1,0 +1,25 @@
+import Foundation
+import Pipeline
+
+/// The settings SIGHUP may change while running: the parse → filter → enrich options. Workers pick up a new
+/// generation between batches, so no batch is encoded half with old and half with new settings.
+final class LiveSettings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: EncoderOptions
+    private(set) var generation = 0
+
+    init(_ encoder: EncoderOptions) { current = encoder }
+
+    var encoder: (options: EncoderOptions, generation: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (current, generation)
+    }
+
+    func update(_ encoder: EncoderOptions) {
+        lock.lock()
+        current = encoder
+        generation += 1
+        lock.unlock()
+    }
+}
