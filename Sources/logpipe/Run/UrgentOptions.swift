@@ -4,14 +4,17 @@ import Pipeline
 import Sinks
 
 /// The urgent path's flags (`run` and `replay`): where ERROR/FATAL entries go at once, and how they wait when
-/// the receiver is away (issue 4, DESIGN.md §3 "Urgent HTTP delivery").
+/// the receiver is away (issue 4, DESIGN.md §3 "Urgent HTTP delivery"). The spools live in
+/// `<--state-dir>/urgent/<destination>/`; `--state-dir` belongs to ``RunOptions`` (shared with the checkpoints).
 struct UrgentOptions: ParsableArguments {
     @Option(name: .customLong("urgent"),
-            help: "Send entries at or above --urgent-level here at once: http://HOST[:PORT]/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT. Repeatable. (https:// is not supported by this build.)")
+            help: ArgumentHelp("Send entries at or above --urgent-level here at once: http://HOST[:PORT]/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT. Repeatable. (https:// is not supported by this build.)",
+                               valueName: "url"))
     var urls: [String] = []
     @Option(help: "Lowest level that takes the urgent path: DEBUG, INFO, WARN, ERROR or FATAL.")
     var urgentLevel = "ERROR"
-    @Option(name: .customLong("urgent-header"), help: "Extra HTTP header 'Name: value' for --urgent URLs (e.g. a token). Repeatable.")
+    @Option(name: .customLong("urgent-header"),
+            help: ArgumentHelp("Extra HTTP header 'Name: value' for --urgent URLs (e.g. a token). Repeatable.", valueName: "header"))
     var headers: [String] = []
     @Option(help: "Bound of each urgent destination's spool of undelivered entries (K/M/G); beyond it entries are refused, loudly.")
     var urgentSpoolMax = "1G"
@@ -19,8 +22,6 @@ struct UrgentOptions: ParsableArguments {
     var urgentDrainTimeout = "10s"
     @Option(help: "Per-request timeout of urgent delivery (ms/s/m).")
     var urgentTimeout = "5s"
-    @Option(help: "Directory for state that survives restarts (the urgent spools live in STATE-DIR/urgent/).")
-    var stateDir = "./logpipe-state"
 
     /// The validated settings.
     struct Resolved {
@@ -30,9 +31,9 @@ struct UrgentOptions: ParsableArguments {
         var configuration: UrgentConfiguration?
     }
 
-    func validate() throws { _ = try resolve() }
+    func validate() throws { _ = try resolve(stateDir: "./logpipe-state") }
 
-    func resolve() throws -> Resolved {
+    func resolve(stateDir: String) throws -> Resolved {
         let level = try ArgumentValues.level(urgentLevel, flag: "--urgent-level")
         let drain = try ArgumentValues.duration(urgentDrainTimeout, flag: "--urgent-drain-timeout")
         let timeout = try ArgumentValues.duration(urgentTimeout, flag: "--urgent-timeout")
@@ -59,8 +60,8 @@ struct UrgentOptions: ParsableArguments {
 
     /// The forwarder (spools opened and recovered, delivery threads started); nil without --urgent.
     /// Throws `RuntimeFailure` when the state directory cannot be used.
-    func makeSink() throws -> UrgentSink? {
-        guard let configuration = try resolve().configuration else { return nil }
+    func makeSink(stateDir: String) throws -> UrgentSink? {
+        guard let configuration = try resolve(stateDir: stateDir).configuration else { return nil }
         do {
             return try UrgentForwarder(configuration: configuration)
         } catch {

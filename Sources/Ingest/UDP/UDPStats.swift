@@ -1,0 +1,20 @@
+/// What a UDP source received, for the run's exit summary.
+public struct UDPStats: Sendable {
+    public var datagrams = 0
+    /// Entries framed from them (a datagram with several lines gives several).
+    public var entries = 0
+    /// Datagrams with nothing in them (only newlines or NULs).
+    public var emptyDatagrams = 0
+    /// Datagrams with a line over --max-line-bytes (cut and flagged truncated).
+    public var truncatedDatagrams = 0
+    /// Datagrams the kernel dropped because the receive buffer was full.
+    public var kernelDrops = 0
+    /// Distinct peers seen (a peer evicted from the session cache and seen again counts again).
+    public var peers = 0
+    public var receiveBufferBytes = 0
+    public var requestedBufferBytes = 0
+
+    public var malformed: Int { emptyDatagrams + truncatedDatagrams }
+
+    public init() {}
+}
