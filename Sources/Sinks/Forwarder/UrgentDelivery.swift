@@ -1,0 +1,98 @@
+import Foundation
+
+/// One destination's delivery thread: reads the spool in order from its committed position, hands batches to
+/// the transport, commits on success, and backs off (``RetryPolicy``) on failure.
+///
+/// Each request carries everything pending when the previous one finished (up to `maxRequestBytes`), so a
+/// backlog drains in few requests while a lone ERROR leaves at once. Failures are logged when delivery stops
+/// working and when it works again, not per attempt.
+final class UrgentDelivery: @unchecked Sendable {
+    let destination: UrgentDestination
+    let spool: UrgentSpool
+    private let transport: UrgentTransport
+    private let retry: RetryPolicy
+    private let maxRequestBytes: Int
+    private let log: @Sendable (String) -> Void
+    /// Guarded by `spool.condition`.
+    private var stopping = false
+    private var finished = false
+    private(set) var failures = 0
+
+    init(destination: UrgentDestination, spool: UrgentSpool, configuration: UrgentConfiguration) {
+        self.destination = destination
+        self.spool = spool
+        self.transport = destination.makeTransport(configuration: configuration)
+        self.retry = configuration.retry
+        self.maxRequestBytes = configuration.maxRequestBytes
+        self.log = configuration.log
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "logpipe-urgent"
+        thread.start()
+    }
+
+    /// Stops the thread after its current attempt and waits for it (at most the request timeout).
+    func stop() {
+        let c = spool.condition
+        c.lock()
+        stopping = true
+        c.broadcast()
+        while !finished { c.wait() }
+        c.unlock()
+    }
+
+    private func run() {
+        var attempt = 0
+        var failingSince: Int64?
+        while true {
+            guard let batch = nextBatch() else { break }
+            do {
+                try transport.deliver(batch)
+                if let since = failingSince {
+                    log("urgent \(destination): delivering again after \(attempt) failed attempt(s) over \(monotonicMillis() - since) ms")
+                }
+                spool.commit(batch.end, count: batch.count)
+                attempt = 0
+                failingSince = nil
+            } catch {
+                attempt += 1
+                let c = spool.condition
+                c.lock(); failures += 1; c.unlock()
+                if failingSince == nil {
+                    failingSince = monotonicMillis()
+                    log("urgent \(destination): delivery failed (\(error)); retrying with backoff, entries stay in the spool")
+                }
+                sleep(millis: retry.delayMillis(attempt: attempt))
+            }
+        }
+        transport.close()
+        let c = spool.condition
+        c.lock(); finished = true; c.broadcast(); c.unlock()
+    }
+
+    /// Waits for pending entries; nil when stopping.
+    private func nextBatch() -> UrgentSpool.Batch? {
+        let c = spool.condition
+        while true {
+            c.lock()
+            if stopping { c.unlock(); return nil }
+            let pending = spool.pendingEntries
+            if pending == 0 { _ = c.wait(until: Date().addingTimeInterval(1)); c.unlock(); continue }
+            c.unlock()
+            if let batch = spool.read(maxBytes: maxRequestBytes) { return batch }
+            // Counted but not readable (a file vanished): do not spin.
+            sleep(millis: 100)
+        }
+    }
+
+    /// Sleeps, waking early only to stop.
+    private func sleep(millis: Int) {
+        let until = Date().addingTimeInterval(Double(millis) / 1000)
+        let c = spool.condition
+        c.lock()
+        while !stopping, Date() < until { _ = c.wait(until: until) }
+        c.unlock()
+    }
+}

@@ -1,0 +1,19 @@
+/// Carries spooled entries to one destination. Called only from that destination's delivery thread.
+///
+/// `deliver` returns when the receiver has the batch (HTTP: a 2xx answer; syslog: written to the socket) and
+/// throws otherwise; the caller keeps the batch in the spool and retries with backoff. A transport reconnects by
+/// itself on the next call after a failure.
+protocol UrgentTransport: AnyObject {
+    func deliver(_ batch: UrgentSpool.Batch) throws
+    func close()
+}
+
+extension UrgentDestination {
+    func makeTransport(configuration: UrgentConfiguration) -> UrgentTransport {
+        switch kind {
+        case .http: HTTPTransport(destination: self, headers: configuration.headers,
+                                  timeoutMillis: configuration.requestTimeoutMillis)
+        case .syslogUDP, .syslogTCP: SyslogTransport(destination: self, timeoutMillis: configuration.requestTimeoutMillis)
+        }
+    }
+}
