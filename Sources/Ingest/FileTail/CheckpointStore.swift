@@ -12,6 +12,9 @@ public final class CheckpointStore: @unchecked Sendable {
         public var offset: Int64
         public var path: String
         public var updated: Double
+        /// The file's device and inode (a tiebreak between files with the same first bytes).
+        public var device: UInt64?
+        public var inode: UInt64?
     }
 
     public let path: String
@@ -34,26 +37,35 @@ public final class CheckpointStore: @unchecked Sendable {
         }
     }
 
-    /// The committed offset whose fingerprint matches the file (longest matching prefix wins).
-    public func lookup(prefixHash: (Int) -> UInt64?) -> (key: String, entry: Entry)? {
+    /// The committed offset whose fingerprint matches the file: the same file (device + inode) first, else the
+    /// longest matching fingerprint of a file not being tailed now (a renamed or copied file).
+    public func lookup(prefixHash: (Int) -> UInt64?, device: UInt64, inode: UInt64,
+                       live: Set<String>) -> (key: String, entry: Entry)? {
         lock.lock()
         let all = entries
         lock.unlock()
-        var best: (key: String, entry: Entry, length: Int)?
+        var best: (key: String, entry: Entry, length: Int, exact: Bool)?
         for (key, entry) in all {
             guard let (length, hash) = Fingerprint.parse(key), let h = prefixHash(length), h == hash else { continue }
-            if best == nil || length > best!.length { best = (key, entry, length) }
+            let exact = entry.device == device && entry.inode == inode
+            if !exact, let d = entry.device, let i = entry.inode, live.contains("\(d):\(i)") { continue }
+            if best == nil || (exact && !best!.exact) || (exact == best!.exact && length > best!.length) {
+                best = (key, entry, length, exact)
+            }
         }
         return best.map { ($0.key, $0.entry) }
     }
 
-    /// Records durable positions and writes the store.
+    /// Records durable positions and writes the store. Keys are `<fingerprint>@<device>:<inode>`.
     public func commit(_ positions: [SourcePosition], paths: [String: String]) throws {
         guard !positions.isEmpty else { return }
         lock.lock()
         let now = Date().timeIntervalSince1970
         for p in positions {
-            entries[p.key] = Entry(offset: p.offset, path: paths[p.key] ?? entries[p.key]?.path ?? "", updated: now)
+            let (fp, device, inode) = Fingerprint.split(p.key)
+            entries[p.key] = Entry(offset: p.offset, path: paths[p.key] ?? entries[p.key]?.path ?? "", updated: now,
+                                   device: device, inode: inode)
+            _ = fp
         }
         entries = entries.filter { now - $0.value.updated < expirySeconds }
         let data = try JSONEncoder().encode(entries)
@@ -86,8 +98,16 @@ public enum Fingerprint {
 
     public static func key(length: Int, hash: UInt64) -> String { "\(length):" + String(hash, radix: 16) }
 
+    /// `<length>:<hash>@<device>:<inode>` → the parts (file identity in positions and checkpoints).
+    public static func split(_ key: String) -> (String, UInt64?, UInt64?) {
+        let halves = key.split(separator: "@", maxSplits: 1)
+        guard halves.count == 2 else { return (key, nil, nil) }
+        let di = halves[1].split(separator: ":")
+        return (String(halves[0]), di.count == 2 ? UInt64(di[0]) : nil, di.count == 2 ? UInt64(di[1]) : nil)
+    }
+
     static func parse(_ key: String) -> (Int, UInt64)? {
-        let parts = key.split(separator: ":")
+        let parts = split(key).0.split(separator: ":")
         guard parts.count == 2, let l = Int(parts[0]), let h = UInt64(parts[1], radix: 16) else { return nil }
         return (l, h)
     }

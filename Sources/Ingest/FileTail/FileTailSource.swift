@@ -18,8 +18,9 @@ public final class FileTailSource {
     public var pool: BufferPool?
     public private(set) var stats = SourceStats()
     private var files: [TailedFile] = []
-    /// Positions read in this run, by fingerprint: newer than the durable checkpoints.
-    private var readPositions: [String: Int64] = [:]
+    /// Positions read in this run, by fingerprint, with the file they were read from: newer than the durable
+    /// checkpoints.
+    private var readPositions: [String: (offset: Int64, device: UInt64, inode: UInt64)] = [:]
     private var firstScan = true
     private var counters = (opened: 0, rotations: 0, truncations: 0, released: 0, unreadable: Set<String>())
     private let summaryLock = NSLock()
@@ -43,12 +44,12 @@ public final class FileTailSource {
     /// Bytes read but not yet durable (checkpointed), per file path.
     public func checkpointLag() -> [String: Int64] {
         summaryLock.lock()
-        let current = files.map { ($0.path, $0.key, $0.readOffset) }
+        let current = files.map { f in (f.path, f.key.map { k in "\(k)@\(f.device):\(f.inode)" }, f.readOffset) }
         summaryLock.unlock()
         var out: [String: Int64] = [:]
         for (path, key, offset) in current {
             guard let key else { continue }
-            out[path] = max(0, offset - (checkpoints.offset(of: key) ?? 0))
+            out[path] = max(0, offset - (checkpoints.offset(of: key) ?? 0))  // key includes device:inode
         }
         return out
     }
@@ -58,7 +59,7 @@ public final class FileTailSource {
         summaryLock.lock()
         defer { summaryLock.unlock() }
         var out: [String: String] = [:]
-        for f in files { if let k = f.key { out[k] = f.path } }
+        for f in files { if let k = f.key { out["\(k)@\(f.device):\(f.inode)"] = f.path } }
         return out
     }
 
@@ -92,10 +93,16 @@ public final class FileTailSource {
     // MARK: discovery
 
     private func discover() {
-        let known = Set(files.map { "\($0.device):\($0.inode)" })
+        var known = Set(files.map { "\($0.device):\($0.inode)" })
+        let now = Date().timeIntervalSince1970
         for path in matcher.expand() {
             var st = stat()
             guard stat(path, &st) == 0, !known.contains("\(st.st_dev):\(st.st_ino)") else { continue }
+            // A file shorter than a fingerprint that is still being written (a copy in progress) cannot be
+            // identified yet: wait until it is long enough or has been quiet for a second.
+            let modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+            if !firstScan, st.st_size > 0, st.st_size < Fingerprint.maxLength, now - modified < 0.4 { continue }
+            known.insert("\(st.st_dev):\(st.st_ino)")
             let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else {
                 summaryLock.lock()
@@ -111,10 +118,14 @@ public final class FileTailSource {
             let size = Int64(st.st_size)
             var offset: Int64 = 0
             var key: String?
+            var copyInProgress = false
             if size > 0 {
                 key = Self.fingerprint(fd: fd, size: size)
-                if let resume = resumeOffset(fd: fd) {
-                    offset = resume <= size ? resume : 0
+                if let resume = resumeOffset(fd: fd, device: UInt64(st.st_dev), inode: UInt64(st.st_ino)) {
+                    // A copy of a file being tailed continues at the original's position, even past its current end
+                    // (a copy still being written); a durable checkpoint past the end means truncated while stopped.
+                    offset = resume.copyOfLiveFile || resume.offset <= size ? resume.offset : 0
+                    copyInProgress = resume.copyOfLiveFile && resume.offset > size
                 } else if firstScan && tail.readFromEnd {
                     offset = size
                 }
@@ -124,6 +135,7 @@ public final class FileTailSource {
                                   framer: options.makeFramer(pool: pool),
                                   origin: SourceOrigin(name: path, sessionId: sessionId))
             file.key = key
+            if copyInProgress { file.growingUntil = nowMillis() + 5000 }
             summaryLock.lock()
             files.append(file)
             counters.opened += 1
@@ -132,8 +144,10 @@ public final class FileTailSource {
         firstScan = false
     }
 
-    /// Where to continue a file: this run's read position or the durable checkpoint of its fingerprint.
-    private func resumeOffset(fd: Int32) -> Int64? {
+    /// Where to continue a file: this run's read position or the durable checkpoint of its fingerprint. When
+    /// several files share a fingerprint (same first bytes), device + inode break the tie: a position that
+    /// belongs to another file still being tailed is never taken over.
+    private func resumeOffset(fd: Int32, device: UInt64, inode: UInt64) -> (offset: Int64, copyOfLiveFile: Bool)? {
         var cache: [Int: UInt64] = [:]
         let prefix: (Int) -> UInt64? = { length in
             if let h = cache[length] { return h }
@@ -141,13 +155,37 @@ public final class FileTailSource {
             cache[length] = h
             return h
         }
-        var best: (offset: Int64, length: Int)?
-        for (key, offset) in readPositions {
+        let live = Set(files.map { "\($0.device):\($0.inode)" })
+        var best: (offset: Int64, length: Int, exact: Bool, live: Bool)?
+        for (key, p) in readPositions {
             guard let (length, hash) = Fingerprint.parse(key), prefix(length) == hash else { continue }
-            if best == nil || length > best!.length { best = (offset, length) }
+            let exact = p.device == device && p.inode == inode
+            let owner = exact ? nil : files.first(where: { $0.device == p.device && $0.inode == p.inode })
+            if let owner, !Self.isCopy(fd, of: owner.fd, upTo: p.offset) {
+                continue // another live file that only shares the first bytes, not a copy of it
+            }
+            if best == nil || (exact && !best!.exact) || (exact == best!.exact && length > best!.length) {
+                best = (p.offset, length, exact, owner != nil)
+            }
         }
-        if let best { return best.offset }
-        return checkpoints.lookup(prefixHash: prefix)?.entry.offset
+        if let best { return (best.offset, best.live) }
+        return checkpoints.lookup(prefixHash: prefix, device: device, inode: inode, live: live).map { ($0.entry.offset, false) }
+    }
+
+    /// Whether `copy` is a copy (complete or still being written) of `original` as far as `offset`: the bytes
+    /// the copy already has before `offset` match; an original truncated meanwhile cannot be compared, and its
+    /// fingerprint is trusted (copytruncate).
+    static func isCopy(_ copy: Int32, of original: Int32, upTo offset: Int64) -> Bool {
+        var cs = stat(), os = stat()
+        guard fstat(copy, &cs) == 0, fstat(original, &os) == 0 else { return false }
+        if Int64(os.st_size) < offset { return true }
+        let end = min(offset, Int64(cs.st_size))
+        let n = Int(min(end, 4096))
+        guard n > 0 else { return true }
+        var x = [UInt8](repeating: 0, count: n), y = [UInt8](repeating: 0, count: n)
+        let ra = x.withUnsafeMutableBytes { pread(copy, $0.baseAddress, n, off_t(end) - off_t(n)) }
+        let rb = y.withUnsafeMutableBytes { pread(original, $0.baseAddress, n, off_t(end) - off_t(n)) }
+        return ra == n && rb == n && x == y
     }
 
     static func fingerprint(fd: Int32, size: Int64) -> String {
@@ -176,7 +214,7 @@ public final class FileTailSource {
         }
         if got > 0 {
             f.lastDataMillis = nowMillis()
-            if let k = f.key { readPositions[k] = f.readOffset }
+            if let k = f.key { readPositions[k] = (f.readOffset, f.device, f.inode) }
         }
         return got > 0
     }
@@ -191,7 +229,12 @@ public final class FileTailSource {
             flush(f, close: .timeout, includePartial: true, emit: emit)
         }
         var st = stat()
-        if fstat(f.fd, &st) == 0, Int64(st.st_size) < f.readOffset {
+        let statOK = fstat(f.fd, &st) == 0
+        if let until = f.growingUntil {
+            // A copy still being written is shorter than its start offset for a while: not a truncation.
+            if Int64(st.st_size) >= f.readOffset || now > until { f.growingUntil = nil } else { return }
+        }
+        if statOK, Int64(st.st_size) < f.readOffset || firstBytesChanged(f) {
             // Truncated in place (copytruncate): what was read stays read; start again at 0 with a new identity.
             flush(f, close: .timeout, includePartial: true, emit: emit)
             summaryLock.lock(); counters.truncations += 1; summaryLock.unlock()
@@ -212,10 +255,17 @@ public final class FileTailSource {
             let quietFor = now - max(f.lastDataMillis, f.detachedAt!)
             if quietFor >= Int64(st.st_nlink == 0 ? 200 : tail.releaseAfterQuietMillis) {
                 flush(f, close: .timeout, includePartial: true, emit: emit)
-                if let k = f.key { readPositions[k] = f.readOffset }
+                if let k = f.key { readPositions[k] = (f.readOffset, f.device, f.inode) }
                 f.released = true
             }
         }
+    }
+
+    /// A file truncated and written again past the old offset between two looks has new first bytes.
+    private func firstBytesChanged(_ f: TailedFile) -> Bool {
+        guard let key = f.key, let (length, hash) = Fingerprint.parse(key), f.readOffset >= Int64(length) else { return false }
+        guard let now = Fingerprint.prefixHash(fd: f.fd, length: length) else { return true }
+        return now != hash
     }
 
     private func flush(_ f: TailedFile, close: BatchClose, includePartial: Bool, emit: (RawBatch) -> Void) {

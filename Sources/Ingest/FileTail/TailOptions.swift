@@ -7,7 +7,7 @@ public struct TailOptions: Sendable {
     /// Where checkpoints live.
     public var stateDir: String
     /// How often the glob is expanded again to find new files.
-    public var discoverEveryMillis = 1000
+    public var discoverEveryMillis = 500
     /// A renamed or deleted file is read until it has been quiet this long, then released.
     public var releaseAfterQuietMillis = 2000
 

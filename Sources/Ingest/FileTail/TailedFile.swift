@@ -19,6 +19,8 @@ final class TailedFile {
     /// Set when the path no longer names this file (renamed or deleted): read to the end, then release.
     var detachedAt: Int64?
     var released = false
+    /// Opened at a position past its end (a copy still being written): until then, shorter is not truncated.
+    var growingUntil: Int64?
 
     init(path: String, fd: Int32, device: UInt64, inode: UInt64, offset: Int64, framer: LineFramer, origin: SourceOrigin) {
         self.path = path
@@ -36,6 +38,6 @@ final class TailedFile {
 
     /// The durable position a batch taken now would reach.
     var position: SourcePosition? {
-        key.map { SourcePosition(key: $0, offset: framerStart + framer.consumed) }
+        key.map { SourcePosition(key: "\($0)@\(device):\(inode)", offset: framerStart + framer.consumed) }
     }
 }

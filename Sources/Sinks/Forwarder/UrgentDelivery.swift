@@ -17,6 +17,9 @@ final class UrgentDelivery: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private(set) var failures = 0
+    /// Since when delivery has been failing (wall clock, epoch ms) and why; guarded by `spool.condition`.
+    private(set) var failingSinceWallMillis: Int64?
+    private(set) var lastError: String?
 
     init(destination: UrgentDestination, spool: UrgentSpool, configuration: UrgentConfiguration) {
         self.destination = destination
@@ -25,6 +28,14 @@ final class UrgentDelivery: @unchecked Sendable {
         self.retry = configuration.retry
         self.maxRequestBytes = configuration.maxRequestBytes
         self.log = configuration.log
+    }
+
+    /// (failing since, last error, failed attempts), read under the spool's lock.
+    var health: (since: Int64?, error: String?, failures: Int) {
+        let c = spool.condition
+        c.lock()
+        defer { c.unlock() }
+        return (failingSinceWallMillis, lastError, failures)
     }
 
     func start() {
@@ -56,10 +67,16 @@ final class UrgentDelivery: @unchecked Sendable {
                 spool.commit(batch.end, count: batch.count)
                 attempt = 0
                 failingSince = nil
+                let c = spool.condition
+                c.lock(); failingSinceWallMillis = nil; c.unlock()
             } catch {
                 attempt += 1
                 let c = spool.condition
-                c.lock(); failures += 1; c.unlock()
+                c.lock()
+                failures += 1
+                lastError = "\(error)"
+                if failingSinceWallMillis == nil { failingSinceWallMillis = Int64(Date().timeIntervalSince1970 * 1000) }
+                c.unlock()
                 if failingSince == nil {
                     failingSince = monotonicMillis()
                     log("urgent \(destination): delivery failed (\(error)); retrying with backoff, entries stay in the spool")

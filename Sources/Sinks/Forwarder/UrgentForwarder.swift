@@ -63,6 +63,23 @@ public final class UrgentForwarder: UrgentSink, @unchecked Sendable {
         }
     }
 
+    /// Totals for /metrics: sent (delivered), spooled (waiting), refused (over the spool bound), retried (failed attempts).
+    public var counters: [String: Int] {
+        let all = counts
+        let retried = deliveries.reduce(0) { $0 + $1.health.failures }
+        return ["sent": all.reduce(0) { $0 + $1.delivered }, "spooled": all.reduce(0) { $0 + $1.spooled },
+                "refused": all.reduce(0) { $0 + $1.refused }, "retried": retried]
+    }
+
+    /// The earliest time a destination started failing (nil when all deliver).
+    public var failingSinceMillis: Int64? {
+        deliveries.compactMap { $0.health.since }.min()
+    }
+
+    public var lastError: String? {
+        deliveries.compactMap { d in d.health.since == nil ? nil : d.health.error.map { "\(d.destination.url): \($0)" } }.first
+    }
+
     public var summary: String {
         let all = counts
         let text = { (d: Int, s: Int, r: Int) in "\(d) delivered, \(s) spooled, \(r) refused" }

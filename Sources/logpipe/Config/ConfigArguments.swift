@@ -28,10 +28,10 @@ enum ConfigArguments {
         while i < arguments.count, arguments[i] != "--" {
             let arg = arguments[i]
             guard arg == "--config" || arg.hasPrefix("--config=") else { i += 1; continue }
-            if path != nil { throw ConfigError(file: path!, message: "--config is given more than once") }
+            if path != nil { throw ConfigError(file: nil, message: "--config is given more than once") }
             if arg == "--config" {
                 guard i + 1 < arguments.count, !arguments[i + 1].hasPrefix("-") else {
-                    throw ConfigError(file: "(none)", message: "--config needs a FILE")
+                    throw ConfigError(file: nil, message: "--config needs a FILE")
                 }
                 path = arguments[i + 1]
                 arguments.removeSubrange(i...(i + 1))
@@ -40,7 +40,7 @@ enum ConfigArguments {
                 arguments.remove(at: i)
             }
         }
-        if path?.isEmpty == true { throw ConfigError(file: "(none)", message: "--config needs a FILE") }
+        if path?.isEmpty == true { throw ConfigError(file: nil, message: "--config needs a FILE") }
         return path
     }
 

@@ -1,11 +1,11 @@
 /// A config file that cannot be used: a usage error (exit 2). The message names the file, the key and the line.
 struct ConfigError: Error, CustomStringConvertible {
-    /// The config file as given (`--config FILE`).
-    let file: String
+    /// The config file as given (`--config FILE`); nil when there is none to name.
+    let file: String?
     /// What is wrong, naming the key and line where there are ones.
     let message: String
 
-    var description: String { "config \(file): \(message)" }
+    var description: String { file.map { "config \($0): \(message)" } ?? message }
 
     static func unknownKey(_ path: String, line: Int, suggestion: String?, file: String) -> ConfigError {
         ConfigError(file: file, message: "unknown key \"\(path)\" at line \(line)" +

@@ -46,7 +46,7 @@ struct ConfigWalker {
         for key in ConfigKey.all where key.requiredInSection {
             guard let line = sectionLines[key.section], !settings.contains(where: { $0.key.path == key.path }) else { continue }
             throw ConfigError.missingValue(key.path, line: line,
-                                           detail: "\(key.section): is present, so it needs \(key.path) (\(key.type.expectation))",
+                                           detail: "\(key.section): is present, so it needs \(key.path)",
                                            file: file)
         }
     }

@@ -26,7 +26,7 @@ struct ValidateCommand: ParsableCommand {
         do {
             let file = try ConfigFile.load(config)
             try ConfigFlagCheck.check(file.settings, file: config)
-            print("config OK: \(file.settings.count) keys")
+            print("config OK: \(file.settings.count) \(file.settings.count == 1 ? "key" : "keys")")
         } catch let error as ConfigError {
             StandardError.line("logpipe: \(error)")
             throw ExitCode(2)

@@ -19,12 +19,11 @@ struct ReplayCommand: ParsableCommand {
     @Argument(help: "Segment files or directories holding segments.")
     var paths: [String]
     @OptionGroup var options: RunOptions
+    @OptionGroup(title: "Urgent path") var urgent: UrgentOptions
     @Option(help: "Only entries at or after this time (RFC 3339, or an age like 1h).")
     var since: String?
     @Option(help: "Only entries before this time (RFC 3339, or an age like 1h).")
     var until: String?
-    @Option(help: "Directory for the resume state.")
-    var stateDir: String?
 
     func validate() throws {
         _ = try options.resolve()
@@ -35,7 +34,9 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         var settings = try options.resolve()
-        if !CommandLine.arguments.contains(where: { $0 == "--format" || $0.hasPrefix("--format=") }) {
+        // Flags given on the command line or through --config (expanded the same way as for parsing).
+        let given = (try? ConfigArguments.expand(Array(CommandLine.arguments.dropFirst()))) ?? CommandLine.arguments
+        if !given.contains(where: { $0 == "--format" || $0.hasPrefix("--format=") }) {
             settings.encoder.format = .json
         }
         settings.encoder.since = try since.map { try ArgumentValues.time($0, flag: "--since") }
@@ -45,8 +46,10 @@ struct ReplayCommand: ParsableCommand {
         if files.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().path == out }) {
             throw ValidationError("replay --out must not be the archive being replayed (\(out))")
         }
-        let state = try stateDir.map { try ReplayState(directory: $0, files: files) }
+        let explicitState = given.contains { $0 == "--state-dir" || $0.hasPrefix("--state-dir=") }
+        let state = explicitState ? try ReplayState(directory: settings.stateDir, files: files) : nil
         let pipeline = RunPipeline(settings: settings)
+        try RunCommand.attachUrgent(urgent, stateDir: settings.stateDir, to: pipeline)
         let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: pipeline.newSessionId())
         source.skipLines = state?.linesDone ?? [:]
         source.pool = pipeline.rawPool

@@ -13,17 +13,30 @@ struct RunCommand: ParsableCommand {
         """)
 
     @OptionGroup var options: RunOptions
+    @OptionGroup(title: "Urgent path") var urgent: UrgentOptions
 
-    func validate() throws { _ = try options.resolve() }
+    func validate() throws {
+        _ = try options.resolve()
+        _ = try urgent.resolve(stateDir: options.stateDir)
+    }
 
     func run() throws {
         let settings = try options.resolve()
         Diagnostics.configure(level: options.logLevel)
         let pipeline = RunPipeline(settings: settings)
         pipeline.reloadSettings = { try Self.rereadSettings() }
+        try Self.attachUrgent(urgent, stateDir: settings.stateDir, to: pipeline)
         let summary = try pipeline.run()
         StandardError.line(summary.line)
         if let failure = summary.failure { throw RuntimeFailure(failure) }
+    }
+
+    /// Starts the urgent forwarder (when --urgent is given) and hands it to the pipeline.
+    static func attachUrgent(_ urgent: UrgentOptions, stateDir: String, to pipeline: RunPipeline) throws {
+        let resolved = try urgent.resolve(stateDir: stateDir)
+        pipeline.urgent = try urgent.makeSink(stateDir: stateDir)
+        pipeline.urgentLevel = resolved.level
+        pipeline.urgentDrainMillis = resolved.drainTimeoutMillis
     }
 
     /// SIGHUP: the same command line again (with its config file re-read when one is given).

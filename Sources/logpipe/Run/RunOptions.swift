@@ -6,6 +6,8 @@ import Sinks
 
 /// The pipeline flags shared by `run` and `replay` (DESIGN.md §3).
 struct RunOptions: ParsableArguments {
+    @Option(help: "Read flags from this YAML file (docs/config.md); flags given on the command line win.")
+    var config: String?
     @Option(name: .customLong("input"), help: "Input: stdin (default), udp://HOST:PORT, file:GLOB. Repeatable.")
     var inputs: [String] = []
     @Option(help: "Directory for segments.")
