@@ -28,11 +28,14 @@ final class UDPSocket {
             throw IngestError.invalid("cannot resolve the host of \(spec): \(String(cString: gai_strerror(rc)))")
         }
         defer { freeaddrinfo(list) }
+        var candidates: [UnsafeMutablePointer<addrinfo>] = []
+        var next: UnsafeMutablePointer<addrinfo>? = first
+        while let ai = next { candidates.append(ai); next = ai.pointee.ai_next }
+        // A name with both kinds of address (localhost) binds IPv4, which is what senders use most.
+        candidates = candidates.filter { $0.pointee.ai_family == AF_INET } + candidates.filter { $0.pointee.ai_family != AF_INET }
         var lastErrno: Int32 = EADDRNOTAVAIL
-        var candidate: UnsafeMutablePointer<addrinfo>? = first
         var bound: Int32 = -1
-        while let ai = candidate, bound < 0 {
-            candidate = ai.pointee.ai_next
+        for ai in candidates where bound < 0 {
             let s = socket(ai.pointee.ai_family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard s >= 0 else { lastErrno = errno; continue }
             if Glibc.bind(s, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 {

@@ -10,8 +10,8 @@ import Pipeline
 /// lines into per-peer batches, so the thread gets back to the socket quickly; parsing happens in the workers.
 /// `emit` may block (back-pressure); UDP cannot pause its senders, so the kernel's receive buffer absorbs the
 /// wait and what overflows it is counted (`udpStats.kernelDrops`), never silent. A batch is cut when full, when
-/// its oldest line has waited `batchTimeoutMillis`, and at stop (everything pending is emitted). The socket
-/// closes when `run` returns.
+/// its oldest line has waited `batchTimeoutMillis`, and at stop, after the datagrams already queued at the socket
+/// are read (for at most a second), everything pending is emitted. The socket closes when `run` returns.
 public final class UDPSource {
     public static let defaultReceiveBufferBytes = 8 << 20
     public let host: String
@@ -60,7 +60,10 @@ public final class UDPSource {
         var drops = KernelDropCounter()
         func send(_ batch: RawBatch) {
             udpStats.entries += batch.lines.count
+            let t0 = nowMillis()
             emit(batch)
+            let d = nowMillis() - t0
+            if d > 20 { FileHandle.standardError.write("emit blocked \(d) ms at \(t0 % 100000)\n".data(using: .utf8)!) }
         }
         defer {
             peers.cutAll(close: .end, emit: send)
@@ -87,7 +90,13 @@ public final class UDPSource {
             }
             peers.cutExpired(now: nowMillis(), emit: send)
         }
+        // What the kernel already accepted belongs to this run: read it before closing (bounded, for a flood).
+        let until = nowMillis() + Self.stopDrainMillis
+        while nowMillis() < until, try !drain(receiver, &framer, &peers, &drops, emit: send) {}
     }
+
+    /// How long the stop keeps reading datagrams that are already queued at the socket.
+    static let stopDrainMillis: Int64 = 1000
 
     /// Reads what is waiting (at most 16 recvmmsg calls, then stop and timeouts get a look); true when the
     /// socket was emptied.

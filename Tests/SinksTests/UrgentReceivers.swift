@@ -1,0 +1,286 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real receivers on 127.0.0.1 for the urgent-path tests: an HTTP/1.1 server that records POST bodies and can
+/// answer 500, hang or be down, and syslog readers (UDP, TCP with octet counting).
+final class TestHTTPReceiver: @unchecked Sendable {
+    enum Mode { case ok, okChunked, error500, hang, closeWithoutAnswer }
+
+    let port: Int
+    private let lock = NSCondition()
+    private var _mode: Mode
+    private var _bodies: [[UInt8]] = []
+    private var _heads: [String] = []
+    private var _requests = 0
+    private var listenFD: Int32
+    private var stopped = false
+    private var connections: [Int32] = []
+
+    /// Listens on `port` (0: an ephemeral one).
+    init(port: Int = 0, mode: Mode = .ok) throws {
+        _mode = mode
+        listenFD = try Self.listenSocket(port: port, udp: false)
+        self.port = Self.boundPort(listenFD)
+        let t = Thread { [self] in acceptLoop() }
+        t.start()
+    }
+
+    deinit { stop() }
+
+    var mode: Mode {
+        get { lock.withLock { _mode } }
+        set { lock.withLock { _mode = newValue; lock.broadcast() } }
+    }
+    var bodies: [[UInt8]] { lock.withLock { _bodies } }
+    var heads: [String] { lock.withLock { _heads } }
+    var requests: Int { lock.withLock { _requests } }
+    /// Every entry line received, in arrival order.
+    var lines: [String] {
+        bodies.flatMap { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }
+    }
+
+    /// Waits until `lines.count >= n` or the timeout.
+    func waitForLines(_ n: Int, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if lines.count >= n { return true }
+            usleep(5000)
+        }
+        return lines.count >= n
+    }
+
+    func stop() {
+        lock.lock()
+        guard !stopped else { lock.unlock(); return }
+        stopped = true
+        let fds = connections
+        lock.broadcast()
+        lock.unlock()
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        close(listenFD)
+        for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listenFD, nil, nil)
+            if fd < 0 { if errno == EINTR { continue }; return }
+            lock.lock()
+            if stopped { lock.unlock(); close(fd); return }
+            connections.append(fd)
+            lock.unlock()
+            Thread { [self] in serve(fd) }.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer { close(fd) }
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            // Head
+            var headEnd: Int?
+            while headEnd == nil {
+                headEnd = Self.find(buffer, Array("\r\n\r\n".utf8))
+                if headEnd != nil { break }
+                let n = recv(fd, &chunk, chunk.count, 0)
+                if n <= 0 { return }
+                buffer += chunk[0..<n]
+            }
+            let head = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
+            let length = head.split(separator: "\r\n").compactMap { line -> Int? in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                return Int(parts[1].trimmingCharacters(in: .whitespaces))
+            }.first ?? 0
+            let bodyStart = headEnd! + 4
+            while buffer.count - bodyStart < length {
+                let n = recv(fd, &chunk, chunk.count, 0)
+                if n <= 0 { return }
+                buffer += chunk[0..<n]
+            }
+            let body = Array(buffer[bodyStart..<(bodyStart + length)])
+            buffer.removeFirst(bodyStart + length)
+            lock.lock()
+            _requests += 1
+            var mode = _mode
+            while mode == .hang, !stopped { lock.wait(); mode = _mode }
+            if stopped { lock.unlock(); return }
+            if mode == .ok || mode == .okChunked { _bodies.append(body); _heads.append(head) }
+            lock.unlock()
+            let answer: String
+            switch mode {
+            case .ok: answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            case .okChunked: answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+            case .error500: answer = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom"
+            case .closeWithoutAnswer, .hang: return
+            }
+            guard Self.sendAll(fd, Array(answer.utf8)) else { return }
+        }
+    }
+
+    static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            off += n
+        }
+        return true
+    }
+
+    static func find(_ b: [UInt8], _ needle: [UInt8]) -> Int? {
+        guard b.count >= needle.count else { return nil }
+        for i in 0...(b.count - needle.count) where b[i..<(i + needle.count)].elementsEqual(needle) { return i }
+        return nil
+    }
+
+    static func listenSocket(port: Int, udp: Bool) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0, udp || listen(fd, 64) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        return fd
+    }
+
+    static func boundPort(_ fd: Int32) -> Int {
+        var addr = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// A port nothing listens on (bound, then closed).
+    static func freePort() -> Int {
+        let fd = try! listenSocket(port: 0, udp: false)
+        let p = boundPort(fd)
+        close(fd)
+        return p
+    }
+}
+
+/// A syslog reader: UDP datagrams, or TCP with octet-counting framing (`LEN SP MSG`), each message parsed as
+/// RFC 5424.
+final class TestSyslogReceiver: @unchecked Sendable {
+    struct Message: Equatable {
+        var pri: Int, version: Int, timestamp: String, host: String, app: String, procid: String, msgid: String
+        var structuredData: String, message: String
+    }
+
+    let port: Int
+    let udp: Bool
+    private let lock = NSLock()
+    private var _raw: [String] = []
+    private var _framingErrors = 0
+    private let fd: Int32
+
+    init(udp: Bool) throws {
+        self.udp = udp
+        fd = try TestHTTPReceiver.listenSocket(port: 0, udp: udp)
+        port = TestHTTPReceiver.boundPort(fd)
+        Thread { [self] in udp ? readDatagrams() : acceptLoop() }.start()
+    }
+
+    deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+
+    var raw: [String] { lock.withLock { _raw } }
+    var framingErrors: Int { lock.withLock { _framingErrors } }
+    var messages: [Message] { raw.compactMap(Self.parse) }
+
+    func waitFor(_ n: Int, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, raw.count < n { usleep(5000) }
+        return raw.count >= n
+    }
+
+    private func readDatagrams() {
+        var buf = [UInt8](repeating: 0, count: 70_000)
+        while true {
+            let n = recv(fd, &buf, buf.count, 0)
+            if n <= 0 { return }
+            let text = String(decoding: buf[0..<n], as: UTF8.self)
+            lock.withLock { _raw.append(text) }
+        }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let c = accept(fd, nil, nil)
+            if c < 0 { return }
+            Thread { [self] in readFrames(c) }.start()
+        }
+    }
+
+    /// Octet counting: digits, a space, then exactly that many bytes.
+    private func readFrames(_ c: Int32) {
+        defer { close(c) }
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            while let space = buffer.firstIndex(of: 32) {
+                guard let len = Int(String(decoding: buffer[0..<space], as: UTF8.self)), len > 0 else {
+                    lock.withLock { _framingErrors += 1 }; return
+                }
+                guard buffer.count - space - 1 >= len else { break }
+                let msg = String(decoding: buffer[(space + 1)..<(space + 1 + len)], as: UTF8.self)
+                lock.withLock { _raw.append(msg) }
+                buffer.removeFirst(space + 1 + len)
+            }
+            let n = recv(c, &chunk, chunk.count, 0)
+            if n <= 0 { return }
+            buffer += chunk[0..<n]
+        }
+    }
+
+    /// `<PRI>VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP STRUCTURED-DATA [SP MSG]`.
+    static func parse(_ s: String) -> Message? {
+        guard s.hasPrefix("<"), let close = s.firstIndex(of: ">"), let pri = Int(s[s.index(after: s.startIndex)..<close]) else { return nil }
+        var rest = s[s.index(after: close)...]
+        var fields: [String] = []
+        for _ in 0..<6 {
+            guard let sp = rest.firstIndex(of: " ") else { return nil }
+            fields.append(String(rest[..<sp]))
+            rest = rest[rest.index(after: sp)...]
+        }
+        guard let version = Int(fields[0]) else { return nil }
+        // Structured data: "-" or [..] elements, with \" \] \\ escapes inside values.
+        var sd = ""
+        if rest.hasPrefix("-") {
+            sd = "-"; rest = rest.dropFirst()
+        } else {
+            var inQuote = false, escaped = false
+            var i = rest.startIndex
+            while i < rest.endIndex {
+                let ch = rest[i]
+                sd.append(ch)
+                if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inQuote.toggle() } else if ch == "]", !inQuote {
+                    let next = rest.index(after: i)
+                    if next == rest.endIndex || rest[next] != "[" { i = next; break }
+                }
+                i = rest.index(after: i)
+            }
+            rest = rest[i...]
+        }
+        if rest.hasPrefix(" ") { rest = rest.dropFirst() }
+        return Message(pri: pri, version: version, timestamp: fields[1], host: fields[2], app: fields[3], procid: fields[4],
+                       msgid: fields[5], structuredData: sd, message: String(rest))
+    }
+}
+
+/// Diagnostics captured from the forwarder.
+final class LogCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _lines: [String] = []
+    var lines: [String] { lock.withLock { _lines } }
+    var sink: @Sendable (String) -> Void { { [self] line in lock.withLock { _lines.append(line) } } }
+    func contains(_ text: String) -> Bool { lines.contains { $0.contains(text) } }
+}
