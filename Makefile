@@ -24,6 +24,10 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	LOGPIPE_BIN=$(CURDIR)/$(DEBUG) $(SWIFT) test --skip-build
+	@# Template grouping accuracy on the loghub corpora (kept beside the repository, never committed).
+	@if [ -d ../shared/corpora/loghub ]; then \
+	  python3 scripts/score_patterns.py --binary $(DEBUG) --corpora ../shared/corpora/loghub --min-ga 0.90; \
+	else echo "skipping grouping accuracy: ../shared/corpora/loghub not found"; fi
 
 demo: release
 	@rm -rf demo-data
@@ -32,8 +36,13 @@ demo: release
 	@echo "== segments"; ls -l demo-data
 	@echo "== logpipe cat demo-data --min-level ERROR (first 5)"; $(RELEASE) cat demo-data --min-level ERROR | head -5
 
+# Every benchmark, each against its physical limit or the reference tool, in the same run (release build).
 bench: release
 	bash bench/run.sh $(RELEASE)
+	bash bench/tail_bench.sh
+	bash bench/udp_bench.sh $(RELEASE)
+	python3 bench/urgent_latency.py --bin $(RELEASE)
+	python3 scripts/bench_patterns.py --binary $(RELEASE)
 
 # The analyze HTML report rendered by headless Chromium (installed if missing); checks the charts drew.
 report-shot: deps
