@@ -207,7 +207,7 @@ public final class FileTailSource {
             f.readOffset += Int64(n)
             stats.bytesRead += n
             f.framer.commit(n, now: nowMillis())
-            while f.framer.isFull, var batch = f.framer.takeBatch(origin: f.origin, close: .full, now: nowMillis()) {
+            while f.framer.isFull, let batch = f.framer.takeBatch(origin: f.origin, close: .full, now: nowMillis()) {
                 batch.position = f.position
                 emit(batch)
             }
@@ -269,7 +269,7 @@ public final class FileTailSource {
     }
 
     private func flush(_ f: TailedFile, close: BatchClose, includePartial: Bool, emit: (RawBatch) -> Void) {
-        while var batch = f.framer.takeBatch(origin: f.origin, close: close, includePartial: includePartial, now: nowMillis()) {
+        while let batch = f.framer.takeBatch(origin: f.origin, close: close, includePartial: includePartial, now: nowMillis()) {
             batch.position = f.position
             emit(batch)
         }
