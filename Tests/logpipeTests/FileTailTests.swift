@@ -530,16 +530,35 @@ struct TailFixture {
         var missing: [String] = []
         repeat {
             let offsets = checkpointOffsets()
+            let latest = latestCheckpointByInode()
             missing = (only ?? regularFiles(in: logs)).filter { path in
                 var st = stat()
-                guard stat(path, &st) == 0 else { return false }
-                return st.st_size > 0 && !offsets.contains(Int64(st.st_size))
+                guard stat(path, &st) == 0, st.st_size > 0 else { return false }
+                // The newest checkpoint of this very file (device:inode) decides: an older identity of the same
+                // file (before a truncation) may hold an offset equal to the current size by chance.
+                if let own = latest["\(st.st_dev):\(st.st_ino)"] { return own != Int64(st.st_size) }
+                return !offsets.contains(Int64(st.st_size)) // a copy continued under its original's identity
             }
             if missing.isEmpty { return }
             usleep(50_000)
         } while Date() < deadline
         throw ToolError.failed("not caught up after \(timeout) s: \(missing); checkpoints: " +
                                String(decoding: FileManager.default.contents(atPath: state + "/checkpoints.json") ?? Data(), as: UTF8.self))
+    }
+
+    /// The most recently updated checkpoint offset per `device:inode` (keys are `fingerprint@device:inode`).
+    func latestCheckpointByInode() -> [String: Int64] {
+        guard let data = FileManager.default.contents(atPath: state + "/checkpoints.json"),
+              let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        var best: [String: (updated: Double, offset: Int64)] = [:]
+        for (key, value) in o {
+            guard let at = key.firstIndex(of: "@"), let v = value as? [String: Any],
+                  let offset = (v["offset"] as? NSNumber)?.int64Value else { continue }
+            let inode = String(key[key.index(after: at)...])
+            let updated = (v["updated"] as? NSNumber)?.doubleValue ?? 0
+            if best[inode] == nil || updated >= best[inode]!.updated { best[inode] = (updated, offset) }
+        }
+        return best.mapValues(\.offset)
     }
 
     func checkpointOffsets() -> Set<Int64> {
