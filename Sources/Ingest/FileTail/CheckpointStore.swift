@@ -62,6 +62,8 @@ public final class CheckpointStore: @unchecked Sendable {
         lock.lock()
         let now = Date().timeIntervalSince1970
         for p in positions {
+            // Commits may arrive out of order (a background sync after an inline one); never move back.
+            if let old = entries[p.key], old.offset > p.offset { continue }
             let (fp, device, inode) = Fingerprint.split(p.key)
             entries[p.key] = Entry(offset: p.offset, path: paths[p.key] ?? entries[p.key]?.path ?? "", updated: now,
                                    device: device, inode: inode)

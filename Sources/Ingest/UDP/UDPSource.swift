@@ -8,8 +8,9 @@ import Pipeline
 /// Binds in `init` (a bad address or busy port fails there), with an 8 MiB receive buffer by default. `run`
 /// blocks the calling thread until `stop`: it reads up to 64 datagrams per recvmmsg call and only copies their
 /// lines into per-peer batches, so the thread gets back to the socket quickly; parsing happens in the workers.
-/// `emit` may block (back-pressure); UDP cannot pause its senders, so the kernel's receive buffer absorbs the
-/// wait and what overflows it is counted (`udpStats.kernelDrops`), never silent. A batch is cut when full, when
+/// `emit` is called from a forwarding thread behind a bounded queue (`backlogBytes`, see `BatchHandoff`), since
+/// UDP cannot pause its senders: when the pipeline pauses, the queue and then the kernel's receive buffer absorb
+/// the wait, and what overflows is counted (`udpStats.kernelDrops`), never silent. A batch is cut when full, when
 /// its oldest line has waited `batchTimeoutMillis`, and at stop, after the datagrams already queued at the socket
 /// are read (for at most a second), everything pending is emitted. The socket closes when `run` returns.
 public final class UDPSource {
@@ -27,6 +28,8 @@ public final class UDPSource {
     public var pendingLimit = 256
     /// Cut waiting batches whenever the socket is drained (low latency for the urgent path, smaller batches).
     public var cutWhenCaughtUp = false
+    /// Batch bytes that may wait for the pipeline before the receiving thread blocks (and the kernel buffer fills).
+    public var backlogBytes = 64 << 20
     private let socket: UDPSocket
 
     public init(host: String, port: Int, options: FramingOptions,
@@ -48,22 +51,35 @@ public final class UDPSource {
         var line = "udp \(host.contains(":") ? "[\(host)]" : host):\(boundPort): \(s.datagrams) datagrams received " +
             "from \(s.peers) peer(s), \(s.entries) entries, \(s.malformed) malformed (\(s.emptyDatagrams) empty, " +
             "\(s.truncatedDatagrams) truncated), \(s.kernelDrops) dropped by the kernel, receive buffer " +
-            "\(s.receiveBufferBytes) bytes (asked \(s.requestedBufferBytes))"
-        if s.receiveBufferBytes < s.requestedBufferBytes { line += "; raise net.core.rmem_max or run as root" }
-        return line
+            "\(Self.size(s.receiveBufferBytes)) (asked \(Self.size(s.requestedBufferBytes)); SO_RCVBUF reports double)"
+        // Linux grants twice the bytes asked (its bookkeeping); less means net.core.rmem_max capped the request.
+        if s.receiveBufferBytes < 2 * s.requestedBufferBytes { line += ", capped by net.core.rmem_max: run as root or raise it" }
+        return line + ", peak backlog \(Self.size(s.peakBacklogBytes))"
+    }
+
+    static func size(_ bytes: Int) -> String {
+        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
     }
 
     public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {
+        let (_, peak) = try BatchHandoff.forwarding(maxBytes: backlogBytes, to: emit) { handoff in
+            try receive(stop: stop, emit: handoff.put)
+        }
+        udpStats.peakBacklogBytes = peak
+    }
+
+    /// The receiving loop: socket → per-peer batches → `emit` (the handoff's queue, so it rarely blocks).
+    private func receive(stop: StopSignal, emit: (RawBatch) -> Void) throws {
         let receiver = try DatagramReceiver()
         var framer = DatagramFramer(options: options)
         var peers = PeerBatches(options: options, peerLimit: peerLimit, pendingLimit: pendingLimit, pool: pool)
         var drops = KernelDropCounter()
         func send(_ batch: RawBatch) {
             udpStats.entries += batch.lines.count
-            let t0 = nowMillis()
             emit(batch)
-            let d = nowMillis() - t0
-            if d > 20 { FileHandle.standardError.write("emit blocked \(d) ms at \(t0 % 100000)\n".data(using: .utf8)!) }
         }
         defer {
             peers.cutAll(close: .end, emit: send)

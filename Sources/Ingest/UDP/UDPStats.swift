@@ -13,6 +13,8 @@ public struct UDPStats: Sendable {
     public var peers = 0
     public var receiveBufferBytes = 0
     public var requestedBufferBytes = 0
+    /// The most batch bytes that waited for the pipeline at once (see `UDPSource.backlogBytes`).
+    public var peakBacklogBytes = 0
 
     public var malformed: Int { emptyDatagrams + truncatedDatagrams }
 

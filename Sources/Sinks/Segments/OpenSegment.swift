@@ -72,6 +72,14 @@ final class OpenSegment: @unchecked Sendable {
         dirty = true
     }
 
+    /// fsync from another thread while the writer goes on (safe on one descriptor); what was written before the
+    /// call is durable when it returns. A segment already finalized (descriptor closed) is durable anyway.
+    func fsyncNow() throws {
+        let fd = self.fd
+        guard fd >= 0 else { return }
+        if fsync(fd) != 0, errno != EBADF { throw SinkError.io(operation: "fsync", path: openPath, errno: errno) }
+    }
+
     func sync() throws {
         guard dirty else { return }
         guard fsync(fd) == 0 else { throw SinkError.io(operation: "fsync", path: openPath, errno: errno) }

@@ -148,6 +148,21 @@ public final class SegmentSink: @unchecked Sendable {
         try finalizeCurrent()
     }
 
+    /// Makes everything written so far durable without blocking the caller: the fsync runs on the finalizer
+    /// queue (after the finalizations already queued), then `done` is called there with the outcome.
+    public func syncInBackground(_ done: @escaping @Sendable (Error?) -> Void) {
+        let segment = current
+        finalizer.async { [self] in
+            do {
+                try segment?.fsyncNow()
+                try rethrowFinalizeError()
+                done(nil)
+            } catch {
+                done(error)
+            }
+        }
+    }
+
     /// Makes everything written so far durable: fsyncs the open segment and waits for pending finalizations.
     public func sync() throws {
         try current?.sync()

@@ -19,10 +19,20 @@ final class AckTracker: @unchecked Sendable {
 
     /// Everything written so far is durable: commit the positions.
     func durable() throws {
-        guard let store, !pending.isEmpty else { return }
+        try commit(takePending())
+    }
+
+    /// The positions written so far (to commit once a sync started now has completed).
+    func takePending() -> [SourcePosition] {
+        defer { pending.removeAll() }
+        return Array(pending.values)
+    }
+
+    /// Commits positions known to be durable; may run on another thread (the store is thread-safe).
+    func commit(_ positions: [SourcePosition]) throws {
+        guard let store, !positions.isEmpty else { return }
         var paths: [String: String] = [:]
         for s in sources { paths.merge(s.pathsByKey()) { a, _ in a } }
-        try store.commit(Array(pending.values), paths: paths)
-        pending.removeAll()
+        try store.commit(positions, paths: paths)
     }
 }

@@ -120,6 +120,14 @@ final class RunPipeline {
         return store
     }
 
+    /// A failure reported from another queue, picked up on the delivery queue.
+    final class FailureBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var message: String?
+        func set(_ m: String) { lock.lock(); if message == nil { message = m }; lock.unlock() }
+        func take() -> String? { lock.lock(); defer { lock.unlock() }; return message }
+    }
+
     /// Runs several sources on their own threads; returns when all have ended (the first error is rethrown).
     static func together(_ runners: [SourceRunner]) -> SourceRunner {
         if runners.count == 1 { return runners[0] }
@@ -237,9 +245,17 @@ final class RunPipeline {
             })
         self.pool = pool
         self.sink = sink
+        // Periodic durability without stalling delivery: the fsync runs on the sink's finalizer queue; the
+        // positions written before it started are committed once it is done.
+        let syncFailure = FailureBox()
         pool.every(intervalMillis: max(settings.framing.batchTimeoutMillis, 10)) {
             guard summary.failure == nil else { return }
-            do { try sink.sync(); try acks.durable() } catch { summary.failure = "\(error)"; stop.trigger() }
+            if let failed = syncFailure.take() { summary.failure = failed; stop.trigger(); return }
+            let written = acks.takePending()
+            sink.syncInBackground { error in
+                if let error { syncFailure.set("\(error)"); return }
+                do { try acks.commit(written) } catch { syncFailure.set("\(error)") }
+            }
         }
         let tails = tailSources
         pool.every(intervalMillis: 500) {
