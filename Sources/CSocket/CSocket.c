@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 /* Room for one SO_RXQ_OVFL message (a uint32) with headroom for others the kernel may add. */
 #define CONTROL_SIZE 64
@@ -89,4 +91,14 @@ int64_t csocket_rx_drops(const csocket_rx *rx, unsigned i) {
         }
     }
     return -1;
+}
+
+int csocket_set_thread_nice(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)gettid(), nice);
+}
+
+int csocket_thread_nice(void) {
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+    return errno ? 0 : nice;
 }

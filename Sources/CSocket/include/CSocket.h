@@ -26,4 +26,11 @@ const void *csocket_rx_peer(const csocket_rx *rx, unsigned i, unsigned *length);
 /// The socket's drop counter carried by datagram `i` (SO_RXQ_OVFL), or -1 when the datagram carried none.
 int64_t csocket_rx_drops(const csocket_rx *rx, unsigned i);
 
+/// Sets the calling thread's nice value (Linux schedules threads one by one). 0 on success, -1 with errno
+/// (EACCES/EPERM without CAP_SYS_NICE or a high enough RLIMIT_NICE).
+int csocket_set_thread_nice(int nice);
+
+/// The calling thread's nice value.
+int csocket_thread_nice(void);
+
 #endif

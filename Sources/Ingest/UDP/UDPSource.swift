@@ -1,3 +1,4 @@
+import CSocket
 import Foundation
 import Pipeline
 
@@ -30,6 +31,8 @@ public final class UDPSource {
     public var cutWhenCaughtUp = false
     /// Batch bytes that may wait for the pipeline before the receiving thread blocks (and the kernel buffer fills).
     public var backlogBytes = 64 << 20
+    /// Nice value asked for the receiving thread (negative: ahead of other work; needs CAP_SYS_NICE, else ignored).
+    public var receiveThreadNice = -10
     private let socket: UDPSocket
 
     public init(host: String, port: Int, options: FramingOptions,
@@ -73,6 +76,12 @@ public final class UDPSource {
 
     /// The receiving loop: socket → per-peer batches → `emit` (the handoff's queue, so it rarely blocks).
     private func receive(stop: StopSignal, emit: (RawBatch) -> Void) throws {
+        // On a busy machine this thread must not wait its turn behind compute work: its lateness is the one
+        // that loses data. It only copies bytes, and blocks when the backlog is full, so it cannot hog a core
+        // beyond what the traffic needs. Best effort: without CAP_SYS_NICE it keeps the default priority.
+        let formerNice = csocket_thread_nice()
+        udpStats.raisedPriority = receiveThreadNice < formerNice && csocket_set_thread_nice(Int32(receiveThreadNice)) == 0
+        defer { if udpStats.raisedPriority { _ = csocket_set_thread_nice(formerNice) } }
         let receiver = try DatagramReceiver()
         var framer = DatagramFramer(options: options)
         var peers = PeerBatches(options: options, peerLimit: peerLimit, pendingLimit: pendingLimit, pool: pool)

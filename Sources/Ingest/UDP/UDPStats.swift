@@ -15,6 +15,8 @@ public struct UDPStats: Sendable {
     public var requestedBufferBytes = 0
     /// The most batch bytes that waited for the pipeline at once (see `UDPSource.backlogBytes`).
     public var peakBacklogBytes = 0
+    /// Whether the receiving thread runs at a raised priority (`UDPSource.receiveThreadNice`).
+    public var raisedPriority = false
 
     public var malformed: Int { emptyDatagrams + truncatedDatagrams }
 

@@ -66,6 +66,8 @@ extension ConfigKey {
                   "At end of input, wait this long for urgent delivery; the rest stays spooled for the next start."),
         ConfigKey("urgent.timeout", "--urgent-timeout", .duration, default: "5s",
                   "Per-request timeout of urgent delivery."),
+        ConfigKey("urgent.incident-window", "--incident-window", .duration, default: "60s",
+                  "Window of the error-rate monitor; its incidents go to the urgent path and the segments."),
 
         ConfigKey("metrics.address", "--metrics", .string, default: "off",
                   "Serve `GET /health` and `GET /metrics` (Prometheus) on HOST:PORT, e.g. 127.0.0.1:9300."),

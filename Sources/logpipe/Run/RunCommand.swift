@@ -37,6 +37,7 @@ struct RunCommand: ParsableCommand {
         pipeline.urgent = try urgent.makeSink(stateDir: stateDir)
         pipeline.urgentLevel = resolved.level
         pipeline.urgentDrainMillis = resolved.drainTimeoutMillis
+        pipeline.incidentWindowMillis = pipeline.settings.incidentWindowMillis
     }
 
     /// SIGHUP: the same command line again (with its config file re-read when one is given).

@@ -46,6 +46,8 @@ struct RunOptions: ParsableArguments {
     var partialLineTimeout = "5s"
     @Option(help: "Directory for checkpoints and spools.")
     var stateDir = "./logpipe-state"
+    @Option(help: "Window of the error-rate monitor (incidents on the urgent path and in the segments, with --urgent).")
+    var incidentWindow = "60s"
     @Option(help: "Serve GET /health and GET /metrics (Prometheus) on HOST:PORT, e.g. 127.0.0.1:9300.")
     var metrics: String?
     @Option(help: "/health answers 503 once a sink has been failing this long.")
@@ -68,6 +70,7 @@ struct RunOptions: ParsableArguments {
         var tail: TailOptions
         var stateDir: String
         var metricsAddress: String?
+        var incidentWindowMillis: Int64
         var unhealthyAfterMillis: Int
     }
 
@@ -112,6 +115,7 @@ struct RunOptions: ParsableArguments {
         }
         return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing, tail: tail,
                         stateDir: stateDir, metricsAddress: metrics,
+                        incidentWindowMillis: Int64(try ArgumentValues.duration(incidentWindow, flag: "--incident-window")),
                         unhealthyAfterMillis: try ArgumentValues.duration(unhealthyAfter, flag: "--unhealthy-after"))
     }
 

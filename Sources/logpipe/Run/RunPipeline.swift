@@ -15,11 +15,13 @@ final class RunPipeline {
         var source = SourceStats()
         var failure: String?
         var urgent: String?
+        var incidents = 0
 
         var line: String {
             "logpipe: \(stats.linesIn) lines in, \(stats.entriesOut) entries out, \(stats.filtered) filtered, " +
                 "\(stats.parseErrors) parse errors, \(stats.truncated) truncated, \(source.emptyLines) empty lines skipped, " +
-                "\(segments) segments finalized" + (urgent.map { "; " + $0 } ?? "")
+                "\(segments) segments finalized" + (incidents > 0 ? ", \(incidents) incidents raised" : "") +
+                (urgent.map { "; " + $0 } ?? "")
         }
     }
 
@@ -54,6 +56,8 @@ final class RunPipeline {
     var urgent: UrgentSink?
     var urgentLevel: Level = .error
     var urgentDrainMillis = 10_000
+    /// The error-rate monitor's window; incidents are raised when the urgent path is on.
+    var incidentWindowMillis: Int64 = 60_000
     /// Batch buffers: raw input (given back after encoding) and encoded/compressed (given back after the sink).
     let rawPool = BufferPool()
     private let outPool = BufferPool()
@@ -210,6 +214,10 @@ final class RunPipeline {
         let stop = self.stop
         let urgent = self.urgent
         let router = UrgentRouter(level: urgentLevel)
+        let monitor = urgent == nil ? nil : IncidentMonitor(windowMillis: incidentWindowMillis,
+                                                            enrichment: settings.encoder.enrichment,
+                                                            sessionId: newSessionId())
+        let incidentCompressor = settings.segments.codec.makeCompressor(level: settings.segments.codecLevel)
         let acks = AckTracker(store: checkpoints, sources: tailSources)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = OrderedWorkPool<Worker, CompressedBatch>(
@@ -231,6 +239,15 @@ final class RunPipeline {
                     acks.written(batch.encoded)
                     if batch.encoded.close == .timeout || batch.encoded.close == .end { try acks.durable() }
                     summary.stats.add(batch.encoded.stats)
+                    if let monitor, let (lines, count) = monitor.observe(batch.encoded) {
+                        // Incidents: an entry of their own, on the urgent path and in the segments.
+                        urgent?.submit(lines.bytes, count: count)
+                        let incidents = SegmentLine.batch(from: lines, origin: batch.encoded.origin).batch
+                        let frame = ByteBuffer(capacity: lines.count + 1024)
+                        incidentCompressor.compress(incidents.output.bytes, into: frame)
+                        try sink.write(CompressedBatch(encoded: incidents, frame: frame))
+                        summary.incidents += count
+                    }
                     metrics?.delivered(batch.encoded, compressedBytes: batch.frame.count,
                                        readMillis: batch.encoded.firstReadMillis)
                     delivered?(batch.encoded)
