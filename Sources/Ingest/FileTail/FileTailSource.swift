@@ -275,7 +275,10 @@ public final class FileTailSource {
         }
     }
 
-    static func warn(_ text: String) {
+    /// Where diagnostics go (the run sets logpipe's logger); stderr by default.
+    nonisolated(unsafe) public static var log: @Sendable (String) -> Void = { text in
         FileHandle.standardError.write(Data(("logpipe: " + text + "\n").utf8))
     }
+
+    static func warn(_ text: String) { log(text) }
 }

@@ -28,7 +28,7 @@ struct PeerAddress: Hashable {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         var words = (high, low)
         let ok = withUnsafeBytes(of: &words) { inet_ntop(Int32(family), $0.baseAddress, &text, socklen_t(text.count)) != nil }
-        let host = ok ? String(cString: text) : "unknown"
+        let host = ok ? text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "unknown"
         return Int32(family) == AF_INET6 ? "udp://[\(host)]:\(port)" : "udp://\(host):\(port)"
     }
 }

@@ -50,21 +50,7 @@ public final class UDPSource {
 
     /// One line for the run's exit summary (datagrams received, malformed, dropped by the kernel, buffer size).
     public var summary: String {
-        let s = udpStats
-        var line = "udp \(host.contains(":") ? "[\(host)]" : host):\(boundPort): \(s.datagrams) datagrams received " +
-            "from \(s.peers) peer(s), \(s.entries) entries, \(s.malformed) malformed (\(s.emptyDatagrams) empty, " +
-            "\(s.truncatedDatagrams) truncated), \(s.kernelDrops) dropped by the kernel, receive buffer " +
-            "\(Self.size(s.receiveBufferBytes)) (asked \(Self.size(s.requestedBufferBytes)); SO_RCVBUF reports double)"
-        // Linux grants twice the bytes asked (its bookkeeping); less means net.core.rmem_max capped the request.
-        if s.receiveBufferBytes < 2 * s.requestedBufferBytes { line += ", capped by net.core.rmem_max: run as root or raise it" }
-        return line + ", peak backlog \(Self.size(s.peakBacklogBytes))"
-    }
-
-    static func size(_ bytes: Int) -> String {
-        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
-        if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
-        if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
-        return "\(bytes) bytes"
+        udpStats.summary(address: "\(host.contains(":") ? "[\(host)]" : host):\(boundPort)")
     }
 
     public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a UDP source received, for the run's exit summary.
 public struct UDPStats: Sendable {
     public var datagrams = 0
@@ -21,4 +23,22 @@ public struct UDPStats: Sendable {
     public var malformed: Int { emptyDatagrams + truncatedDatagrams }
 
     public init() {}
+
+    /// `udp ADDRESS: N datagrams received from P peer(s), …, receive buffer 16 MiB (asked 8 MiB; …), peak backlog …`
+    public func summary(address: String) -> String {
+        var line = "udp \(address): \(datagrams) datagrams received from \(peers) peer(s), \(entries) entries, " +
+            "\(malformed) malformed (\(emptyDatagrams) empty, \(truncatedDatagrams) truncated), \(kernelDrops) dropped " +
+            "by the kernel, receive buffer \(Self.size(receiveBufferBytes)) (asked \(Self.size(requestedBufferBytes)); " +
+            "SO_RCVBUF reports double)"
+        // Linux grants twice the bytes asked (its bookkeeping); less means net.core.rmem_max capped the request.
+        if receiveBufferBytes < 2 * requestedBufferBytes { line += ", capped by net.core.rmem_max: run as root or raise it" }
+        return line + ", peak backlog \(Self.size(peakBacklogBytes))"
+    }
+
+    static func size(_ bytes: Int) -> String {
+        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
+    }
 }

@@ -13,13 +13,18 @@ public protocol UrgentSink: AnyObject, Sendable {
     func drain(timeoutMillis: Int) -> Bool
     /// A one-line summary for the run's exit line (e.g. "urgent: 12 delivered, 0 spooled").
     var summary: String { get }
+    /// Totals for /metrics: counters ("sent", "retried", "refused") and the current backlog ("spooled").
+    var counters: [String: Int] { get }
+    /// Since when delivery has been failing (epoch ms), nil while it works; drives /health.
+    var failingSinceMillis: Int64? { get }
+    /// The last delivery error, for /health.
+    var lastError: String? { get }
 }
 
+// The health and counter members are requirements (not only extension members), so a sink seen through
+// `UrgentSink` reports its own values; these defaults serve sinks that have none.
 extension UrgentSink {
-    /// Counters for /metrics (e.g. "sent", "retried", "spooled", "refused"); none by default.
     public var counters: [String: Int] { [:] }
-    /// Since when delivery has been failing (epoch ms), nil while it works; drives /health.
     public var failingSinceMillis: Int64? { nil }
-    /// The last delivery error, for /health.
     public var lastError: String? { nil }
 }

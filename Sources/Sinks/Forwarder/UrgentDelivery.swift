@@ -21,10 +21,16 @@ final class UrgentDelivery: @unchecked Sendable {
     private(set) var failingSinceWallMillis: Int64?
     private(set) var lastError: String?
 
-    init(destination: UrgentDestination, spool: UrgentSpool, configuration: UrgentConfiguration) {
+    /// What the log lines call this path ("urgent", "clickhouse").
+    private let label: String
+
+    /// `transport`: another kind of receiver (ClickHouse); by default the one the destination's URL names.
+    init(destination: UrgentDestination, spool: UrgentSpool, configuration: UrgentConfiguration,
+         transport: UrgentTransport? = nil, label: String = "urgent") {
         self.destination = destination
         self.spool = spool
-        self.transport = destination.makeTransport(configuration: configuration)
+        self.transport = transport ?? destination.makeTransport(configuration: configuration)
+        self.label = label
         self.retry = configuration.retry
         self.maxRequestBytes = configuration.maxRequestBytes
         self.log = configuration.log
@@ -40,7 +46,7 @@ final class UrgentDelivery: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in run() }
-        thread.name = "logpipe-urgent"
+        thread.name = "logpipe-\(label)"
         thread.start()
     }
 
@@ -62,7 +68,7 @@ final class UrgentDelivery: @unchecked Sendable {
             do {
                 try transport.deliver(batch)
                 if let since = failingSince {
-                    log("urgent \(destination): delivering again after \(attempt) failed attempt(s) over \(monotonicMillis() - since) ms")
+                    log("\(label) \(destination): delivering again after \(attempt) failed attempt(s) over \(monotonicMillis() - since) ms")
                 }
                 spool.commit(batch.end, count: batch.count)
                 attempt = 0
@@ -79,7 +85,7 @@ final class UrgentDelivery: @unchecked Sendable {
                 c.unlock()
                 if failingSince == nil {
                     failingSince = monotonicMillis()
-                    log("urgent \(destination): delivery failed (\(error)); retrying with backoff, entries stay in the spool")
+                    log("\(label) \(destination): delivery failed (\(error)); retrying with backoff, entries stay in the spool")
                 }
                 sleep(millis: retry.delayMillis(attempt: attempt))
             }

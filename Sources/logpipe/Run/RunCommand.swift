@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Pipeline
 
 /// `logpipe run`: inputs → parse → filter → enrich → batch → compressed segments.
@@ -23,6 +24,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let settings = try options.resolve()
         Diagnostics.configure(level: options.logLevel)
+        FileTailSource.log = { Diagnostics.logger.warning("\($0)") }
         let pipeline = RunPipeline(settings: settings)
         pipeline.reloadSettings = { try Self.rereadSettings() }
         try Self.attachUrgent(urgent, stateDir: settings.stateDir, to: pipeline)

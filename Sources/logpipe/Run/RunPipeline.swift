@@ -279,7 +279,13 @@ final class RunPipeline {
             metrics?.inFlight.record(pool.pending)
             metrics?.segments.record(sink.segmentsFinalized)
             if let urgent {
-                for (name, value) in urgent.counters { metrics?.count("logpipe_urgent_\(name)_total", value) }
+                for (name, value) in urgent.counters {
+                    if name == "spooled" {
+                        metrics?.set("logpipe_urgent_spooled_entries", Double(value)) // the backlog: goes up and down
+                    } else {
+                        metrics?.count("logpipe_urgent_\(name)_total", value)
+                    }
+                }
                 health.sink("urgent", error: urgent.failingSinceMillis == nil ? nil : (urgent.lastError ?? "delivery failing"))
             }
             for source in tails {

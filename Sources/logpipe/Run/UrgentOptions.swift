@@ -61,7 +61,9 @@ struct UrgentOptions: ParsableArguments {
     /// The forwarder (spools opened and recovered, delivery threads started); nil without --urgent.
     /// Throws `RuntimeFailure` when the state directory cannot be used.
     func makeSink(stateDir: String) throws -> UrgentSink? {
-        guard let configuration = try resolve(stateDir: stateDir).configuration else { return nil }
+        guard var configuration = try resolve(stateDir: stateDir).configuration else { return nil }
+        // The forwarder's diagnostics go through logpipe's logger (--log-level), one line each.
+        configuration.log = { Diagnostics.logger.warning("\($0)") }
         do {
             return try UrgentForwarder(configuration: configuration)
         } catch {

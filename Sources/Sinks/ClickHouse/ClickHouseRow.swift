@@ -1,0 +1,246 @@
+import Pipeline
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns entry lines (the segment line format, DESIGN.md §3) into ClickHouse `JSONEachRow` rows of the
+/// `logs` table (docs/clickhouse.md), scanning bytes: no JSON parser, no allocation per row.
+///
+/// `{"timestamp":"2026-03-01T10:00:00.123Z","level":"ERROR","message":"…","context":{"service":…,"userId":…,
+/// "sessionId":…,"requestId":…},"metadata":{…},"stack":"…"}` becomes
+/// `{"timestamp":"2026-03-01 10:00:00","timestamp_ms":123,"level":"ERROR","message":"…","service":…,
+/// "user_id":…,"session_id":…,"request_id":…,"metadata":"{…}","stack":"…"}`. String values are copied as
+/// they are (already JSON-escaped; ClickHouse reads JSON escapes); `metadata` is the object's text as a JSON
+/// string. Absent fields are left out: the column default (`''`) applies. Keys outside the model are skipped
+/// (JSONEachRow refuses unknown columns).
+public enum ClickHouseRow {
+    /// The most bytes one row can take for an input line of `n` bytes (metadata escaping at most doubles it).
+    @inline(__always) static func bound(_ n: Int) -> Int { 2 * n + 160 }
+
+    /// Appends the rows of the lines in `lines` (each ending in `\n`) to `out`; lines that are not entries are
+    /// skipped and counted in `rejected`.
+    public static func append(lines: UnsafeBufferPointer<UInt8>, to out: ByteBuffer) -> (rows: Int, rejected: Int) {
+        guard let base = lines.baseAddress, lines.count > 0 else { return (0, 0) }
+        var rows = 0, rejected = 0
+        var s = 0
+        while s < lines.count {
+            let nl = memchr(base + s, 10, lines.count - s)
+            let e = nl.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? lines.count
+            if e > s {
+                out.reserve(bound(e - s))
+                let n = write(base + s, e - s, to: out.end)
+                if n > 0 { out.count += n; rows += 1 } else { rejected += 1 }
+            }
+            s = e + 1
+        }
+        return (rows, rejected)
+    }
+
+    /// Writes the row of one line (without its newline) at `out` (room for ``bound(_:)`` bytes), newline
+    /// included; returns the bytes written, 0 when the line is not an entry.
+    static func write(_ p: UnsafePointer<UInt8>, _ n: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var w = RowWriter(out: out)
+        var r = Reader(p: p, end: n)
+        guard r.byte(0x7b) else { return 0 }
+        w.raw("{")
+        var sawTimestamp = false, first = true
+        while true {
+            r.skipSpace()
+            if r.byte(0x7d) { break }
+            if !first { guard r.byte(0x2c) else { return 0 }; r.skipSpace() }
+            first = false
+            guard let key = r.string(), r.skipSpace(), r.byte(0x3a) else { return 0 }
+            r.skipSpace()
+            let k = Key(r, key)
+            if k.is("timestamp") {
+                guard let v = r.string() else { return 0 }
+                guard w.timestamp(p + v.start + 1, v.end - v.start - 2) else { return 0 }
+                sawTimestamp = true
+            } else if k.is("level") || k.is("message") || k.is("stack") {
+                guard let v = r.string() else { return 0 }
+                w.field(k, value: p + v.start, v.end - v.start)
+            } else if k.is("context"), r.peek == 0x7b {
+                guard context(&r, &w) else { return 0 }
+            } else if k.is("metadata"), r.peek == 0x7b {
+                guard let v = r.value() else { return 0 }
+                w.key("metadata")
+                w.quotedText(p + v.start, v.end - v.start)
+            } else {
+                guard r.value() != nil else { return 0 }
+            }
+        }
+        guard sawTimestamp else { return 0 }
+        w.count -= 1 // the comma after the last field
+        w.raw("}\n")
+        return w.count
+    }
+
+    /// The `context` object: service, version, environment, host, userId, sessionId, requestId.
+    private static func context(_ r: inout Reader, _ w: inout RowWriter) -> Bool {
+        guard r.byte(0x7b) else { return false }
+        var first = true
+        while true {
+            r.skipSpace()
+            if r.byte(0x7d) { return true }
+            if !first { guard r.byte(0x2c) else { return false }; r.skipSpace() }
+            first = false
+            guard let key = r.string(), r.skipSpace(), r.byte(0x3a) else { return false }
+            r.skipSpace()
+            let k = Key(r, key)
+            if r.peek == 0x22 {
+                guard let v = r.string() else { return false }
+                let column: StaticString? =
+                    k.is("service") ? "service" : k.is("version") ? "version" : k.is("environment") ? "environment" :
+                    k.is("host") ? "host" : k.is("userId") ? "user_id" : k.is("sessionId") ? "session_id" :
+                    k.is("requestId") ? "request_id" : nil
+                if let column {
+                    w.key(column)
+                    w.bytes(r.p + v.start, v.end - v.start)
+                    w.raw(",")
+                }
+            } else {
+                guard r.value() != nil else { return false }
+            }
+        }
+    }
+}
+
+/// A key of the line, compared without copying.
+private struct Key {
+    let p: UnsafePointer<UInt8>
+    let n: Int
+    init(_ r: Reader, _ range: (start: Int, end: Int)) {
+        p = r.p + range.start + 1
+        n = range.end - range.start - 2
+    }
+    @inline(__always) func `is`(_ s: StaticString) -> Bool {
+        s.utf8CodeUnitCount == n && memcmp(p, s.utf8Start, n) == 0
+    }
+}
+
+/// A cursor over one line's JSON.
+private struct Reader {
+    let p: UnsafePointer<UInt8>
+    let end: Int
+    var pos = 0
+
+    var peek: UInt8 { pos < end ? p[pos] : 0 }
+
+    @inline(__always) mutating func byte(_ b: UInt8) -> Bool {
+        guard pos < end, p[pos] == b else { return false }
+        pos += 1
+        return true
+    }
+
+    @discardableResult @inline(__always) mutating func skipSpace() -> Bool {
+        while pos < end, p[pos] == 0x20 || p[pos] == 0x09 || p[pos] == 0x0d { pos += 1 }
+        return true
+    }
+
+    /// A string token, quotes included.
+    mutating func string() -> (start: Int, end: Int)? {
+        guard pos < end, p[pos] == 0x22 else { return nil }
+        let start = pos
+        var i = pos + 1
+        while i < end {
+            guard let q = memchr(p + i, 0x22, end - i) else { return nil }
+            let at = p.distance(to: q.assumingMemoryBound(to: UInt8.self))
+            var slashes = 0
+            while at - slashes - 1 > start, p[at - slashes - 1] == 0x5c { slashes += 1 }
+            i = at + 1
+            if slashes % 2 == 0 { pos = i; return (start, i) }
+        }
+        return nil
+    }
+
+    /// Any JSON value (string, object, array, literal), skipped as text.
+    mutating func value() -> (start: Int, end: Int)? {
+        let start = pos
+        switch peek {
+        case 0x22: return string()
+        case 0x7b, 0x5b:
+            var depth = 0
+            while pos < end {
+                let c = p[pos]
+                if c == 0x22 { guard string() != nil else { return nil }; continue }
+                if c == 0x7b || c == 0x5b { depth += 1 } else if c == 0x7d || c == 0x5d {
+                    depth -= 1
+                    if depth == 0 { pos += 1; return (start, pos) }
+                }
+                pos += 1
+            }
+            return nil
+        default:
+            while pos < end, p[pos] != 0x2c, p[pos] != 0x7d, p[pos] != 0x5d { pos += 1 }
+            return pos > start ? (start, pos) : nil
+        }
+    }
+}
+
+/// Writes a row at a pointer with enough room.
+private struct RowWriter {
+    let out: UnsafeMutablePointer<UInt8>
+    var count = 0
+
+    @inline(__always) mutating func raw(_ s: StaticString) {
+        memcpy(out + count, s.utf8Start, s.utf8CodeUnitCount)
+        count += s.utf8CodeUnitCount
+    }
+
+    @inline(__always) mutating func bytes(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        memcpy(out + count, p, n)
+        count += n
+    }
+
+    @inline(__always) mutating func key(_ s: StaticString) {
+        out[count] = 0x22; count += 1
+        raw(s)
+        out[count] = 0x22; out[count + 1] = 0x3a; count += 2
+    }
+
+    /// `"level":"ERROR",` and the like: the value token copied as it is.
+    mutating func field(_ k: Key, value p: UnsafePointer<UInt8>, _ n: Int) {
+        out[count] = 0x22; count += 1
+        bytes(k.p, k.n)
+        out[count] = 0x22; out[count + 1] = 0x3a; count += 2
+        bytes(p, n)
+        out[count] = 0x2c; count += 1
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.mmm]Z` → `"timestamp":"YYYY-MM-DD HH:MM:SS","timestamp_ms":mmm,`. The column is
+    /// `DateTime('UTC')`, so the text is read as UTC whatever the server's time zone.
+    mutating func timestamp(_ t: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        guard n >= 20, t[10] == 0x54 || t[10] == 0x20, t[4] == 0x2d, t[13] == 0x3a else { return false }
+        raw("\"timestamp\":\"")
+        bytes(t, 10)
+        out[count] = 0x20; count += 1
+        bytes(t + 11, 8)
+        raw("\",\"timestamp_ms\":")
+        var ms = 0, digits = 0
+        if n > 20, t[19] == 0x2e {
+            var i = 20
+            while i < n, t[i] >= 0x30, t[i] <= 0x39 {
+                if digits < 3 { ms = ms * 10 + Int(t[i] - 0x30); digits += 1 }
+                i += 1
+            }
+            while digits < 3 { ms *= 10; digits += 1 }
+        }
+        if ms >= 100 { out[count] = UInt8(0x30 + ms / 100); count += 1 }
+        if ms >= 10 { out[count] = UInt8(0x30 + ms / 10 % 10); count += 1 }
+        out[count] = UInt8(0x30 + ms % 10); count += 1
+        out[count] = 0x2c; count += 1
+        return true
+    }
+
+    /// JSON text as a JSON string: quotes and backslashes escaped (the text has no raw control bytes).
+    mutating func quotedText(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        out[count] = 0x22; count += 1
+        for i in 0..<n {
+            let c = p[i]
+            if c == 0x22 || c == 0x5c { out[count] = 0x5c; count += 1 }
+            out[count] = c < 0x20 ? 0x20 : c
+            count += 1
+        }
+        out[count] = 0x22; out[count + 1] = 0x2c; count += 2
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Pipeline
+
+/// Ships every entry to a ClickHouse table (issue 9), with the urgent path's delivery guarantees.
+///
+/// `submit` appends the entries to a durable ``UrgentSpool`` in `<state-dir>/clickhouse/<name>/` and
+/// fdatasyncs before returning (that is *accepted*); one ``UrgentDelivery`` thread reads the spool in order and
+/// inserts everything pending (up to `maxRequestBytes` per insert) through ``ClickHouseTransport``, committing
+/// only after ClickHouse answered 200, retrying with ``RetryPolicy`` backoff while the server is down or
+/// refusing. At-least-once: a re-sent insert duplicates rows (docs/clickhouse.md shows how to drop them).
+public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
+    public let configuration: ClickHouseConfiguration
+    let spool: UrgentSpool
+    let delivery: UrgentDelivery
+    private let transport: ClickHouseTransport
+    private let closeLock = NSLock()
+    private var closed = false
+
+    /// Opens (recovering) the spool and starts the delivery thread. Throws when the spool cannot be used.
+    public init(configuration: ClickHouseConfiguration) throws {
+        self.configuration = configuration
+        let dir = configuration.stateDirectory + "/clickhouse/" + configuration.spoolName
+        spool = try UrgentSpool(directory: dir, maxBytes: configuration.spoolMaxBytes, log: configuration.log)
+        transport = ClickHouseTransport(configuration: configuration)
+        let urgent = UrgentConfiguration(destinations: [], stateDirectory: configuration.stateDirectory,
+                                         spoolMaxBytes: configuration.spoolMaxBytes,
+                                         requestTimeoutMillis: configuration.requestTimeoutMillis,
+                                         retry: configuration.retry, maxRequestBytes: configuration.maxRequestBytes,
+                                         log: configuration.log)
+        delivery = UrgentDelivery(destination: try UrgentDestination(configuration.url), spool: spool,
+                                  configuration: urgent, transport: transport, label: "clickhouse")
+        delivery.start()
+    }
+
+    deinit { close() }
+
+    public func submit(_ lines: UnsafeBufferPointer<UInt8>, count: Int) {
+        guard count > 0 else { return }
+        spool.append(lines, count: count)
+    }
+
+    public func drain(timeoutMillis: Int) -> Bool {
+        let deadline = Date().addingTimeInterval(Double(timeoutMillis) / 1000)
+        let c = spool.condition
+        c.lock()
+        while spool.pendingEntries > 0, Date() < deadline { _ = c.wait(until: deadline) }
+        c.unlock()
+        return spool.counts.pending == 0
+    }
+
+    /// Stops the delivery thread and closes the spool (what is not inserted stays on disk for the next start).
+    public func close() {
+        closeLock.lock()
+        let first = !closed
+        closed = true
+        closeLock.unlock()
+        guard first else { return }
+        delivery.stop()
+        spool.close()
+    }
+
+    /// Inserted, still spooled, refused (over the spool bound).
+    public var counts: (inserted: Int, spooled: Int, refused: Int) {
+        let c = spool.counts
+        return (c.delivered, c.pending, c.refused)
+    }
+
+    /// For /metrics: inserted, spooled, refused, retried (failed attempts), rejected (spooled lines not entries).
+    public var counters: [String: Int] {
+        let c = counts
+        return ["inserted": c.inserted, "spooled": c.spooled, "refused": c.refused,
+                "retried": delivery.health.failures, "rejected": transport.rejected]
+    }
+
+    public var failingSinceMillis: Int64? { delivery.health.since }
+
+    public var lastError: String? {
+        let h = delivery.health
+        return h.since == nil ? nil : h.error.map { "\(configuration.url): \($0)" }
+    }
+
+    public var summary: String {
+        let c = counts
+        return "clickhouse: \(c.inserted) inserted, \(c.spooled) spooled, \(c.refused) refused"
+    }
+}
