@@ -71,6 +71,7 @@ struct RunOptions: ParsableArguments {
         var stateDir: String
         var metricsAddress: String?
         var incidentWindowMillis: Int64
+        var logLevel: String
         var unhealthyAfterMillis: Int
     }
 
@@ -116,6 +117,7 @@ struct RunOptions: ParsableArguments {
         return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing, tail: tail,
                         stateDir: stateDir, metricsAddress: metrics,
                         incidentWindowMillis: Int64(try ArgumentValues.duration(incidentWindow, flag: "--incident-window")),
+                        logLevel: logLevel,
                         unhealthyAfterMillis: try ArgumentValues.duration(unhealthyAfter, flag: "--unhealthy-after"))
     }
 

@@ -345,13 +345,21 @@ final class RunPipeline {
             needRestart.append("segment directory/codec")
         }
         if new.stateDir != settings.stateDir { needRestart.append("state dir") }
+        if new.metricsAddress != settings.metricsAddress { needRestart.append("metrics address") }
+        let (a, b) = (new.framing, settings.framing)
+        if a.batchMaxEntries != b.batchMaxEntries || a.batchMaxBytes != b.batchMaxBytes || a.batchTimeoutMillis != b.batchTimeoutMillis ||
+            a.maxLineBytes != b.maxLineBytes || a.multiline != b.multiline {
+            needRestart.append("batching and framing")
+        }
+        Diagnostics.configure(level: new.logLevel)
         live.update(new.encoder)
         if let pool, let sink {
             pool.onDeliveryQueue {
                 do { try sink.rotate() } catch { Diagnostics.logger.error("SIGHUP: cannot reopen the segment: \(error)") }
             }
         }
-        let restart = needRestart.isEmpty ? "" : "; changes to \(needRestart.joined(separator: ", ")) need a restart"
+        let restart = (needRestart.isEmpty ? "" : "; changes to \(needRestart.joined(separator: ", ")) need a restart") +
+            " (urgent destinations are read at start only)"
         Diagnostics.logger.notice("SIGHUP: configuration reloaded (min level \(new.encoder.minLevel.name), format \(new.encoder.format.rawValue))\(restart)")
     }
 

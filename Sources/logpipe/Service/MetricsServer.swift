@@ -74,7 +74,7 @@ final class MetricsServer: @unchecked Sendable {
     }
 
     private func handle(_ client: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        var timeout = timeval(tv_sec: 0, tv_usec: 500_000) // a silent client must not outlast a 1 s probe
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 4096)
