@@ -53,5 +53,5 @@ for rate in $RATES; do
   lost=$((sent - received))
   printf '%-10s %10s %10s %10s %10s %9s %12s %12s\n' "$rate" "$sent" "$received" "$distinct" "$lost" \
     "$(awk "BEGIN{printf \"%.3f\", 100*$lost/$sent}")" "${drops:-?}" "$achieved"
-  grep -o 'udp 127.0.0.1:[^;]*' "$OUT/logpipe.err" | sed 's/^/  logpipe: /'
+  grep -o 'udp 127.0.0.1:.*peak backlog [0-9.]* [A-Za-z]*' "$OUT/logpipe.err" | sed 's/^/  logpipe: /'
 done

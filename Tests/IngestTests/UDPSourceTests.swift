@@ -231,6 +231,8 @@ import Pipeline
         let s = running.source.summary
         #expect(s.hasPrefix("udp 127.0.0.1:\(running.port): 3 datagrams received from 1 peer(s), 2 entries, " +
                             "2 malformed (1 empty, 1 truncated), 0 dropped by the kernel, receive buffer "))
+        #expect(s.contains("(asked 8 MiB; SO_RCVBUF reports double)"))
+        #expect(s.contains(", peak backlog "))
         #expect(running.source.udpStats.receiveBufferBytes > 0)
         #expect(running.source.udpStats.requestedBufferBytes == 8 << 20)
     }
@@ -295,6 +297,42 @@ import Pipeline
             reference.append(k)
         }
         #expect(cache.values == reference.reversed().map { $0 * 10 })
+    }
+}
+
+@Suite struct BatchHandoffTests {
+    static func batch(_ n: Int, bytes: Int) -> RawBatch {
+        let buffer = ByteBuffer(capacity: bytes)
+        buffer.count = bytes
+        return RawBatch(buffer: buffer, lines: [LineRef(start: 0, length: n, readMillis: 0)],
+                        origin: SourceOrigin(name: "t", sessionId: "s"), close: .full, inputBytes: bytes)
+    }
+
+    @Test func forwardsEveryBatchInOrderBeforeReturning() {
+        var seen: [Int] = []
+        let (_, peak) = BatchHandoff.forwarding(maxBytes: 1000, to: { b in
+            if b.lines[0].length % 7 == 0 { usleep(1000) } // a slow consumer now and then
+            seen.append(Int(b.lines[0].length))
+        }) { handoff in
+            for i in 1...500 { handoff.put(Self.batch(i, bytes: 100)) }
+        }
+        #expect(seen == Array(1...500))
+        #expect(peak <= 1100, "the queue holds at most maxBytes plus one batch")
+    }
+
+    @Test func putWaitsWhileTheBacklogIsFull() {
+        let started = nowMillis()
+        var blockedFor: Int64 = 0
+        _ = BatchHandoff.forwarding(maxBytes: 100, to: { _ in usleep(50_000) }) { handoff in
+            handoff.put(Self.batch(1, bytes: 100)) // taken by the forwarder, which then sleeps
+            usleep(10_000)
+            handoff.put(Self.batch(2, bytes: 100)) // fills the queue
+            let t = nowMillis()
+            handoff.put(Self.batch(3, bytes: 100)) // waits until the forwarder takes batch 2
+            blockedFor = nowMillis() - t
+        }
+        #expect(blockedFor >= 20)
+        #expect(nowMillis() - started >= 150, "all three were forwarded before returning")
     }
 }
 
