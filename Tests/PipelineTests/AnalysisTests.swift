@@ -101,15 +101,27 @@ private func rateIncidents(_ incidents: [Incident]) -> [(Int64, Incident.Severit
     feed(21, .error)                        // 3/22 = 13.6 %: high
     feed(22, .error)                        // 4/23 = 17.4 %: still high
     feed(23, .error)                        // 5/24 = 20.8 %: critical
-    for s in 24..<100 { feed(Int64(s), .info) }  // 5/25 = 20 % high at 24; 5/50 = 10 % medium at 49; 5/100 = 5 % clear at 99
-    feed(100, .error)                       // 6/101 = 5.9 %: medium again after recovery
+    // Steps down need the rate 20 % (relative) below the current threshold (hysteresis):
+    // critical → high at ≤ 16 %: 5/32 at 31; high → medium at ≤ 8 %: 5/63 at 62; recovery at ≤ 4 % (not reached).
+    for s in 24..<100 { feed(Int64(s), .info) }
+    feed(100, .error)                       // 6/101 = 5.9 %: still medium, no new incident
     let got = rateIncidents(raised)
-    let want: [(Int64, Incident.Severity)] = [(20, .medium), (21, .high), (23, .critical), (24, .high), (49, .medium), (100, .medium)]
+    let want: [(Int64, Incident.Severity)] = [(20, .medium), (21, .high), (23, .critical), (31, .high), (62, .medium)]
     #expect(got.map(\.0) == want.map(\.0))
     #expect(got.map(\.1) == want.map(\.1))
     let first = raised[0]
     #expect(first.errors == 2 && first.entries == 21 && first.service == "api" && first.windowMillis == 3_600_000)
     #expect(abs(first.rate! - 2.0 / 21.0) < 1e-12)
+}
+
+@Test func aRateHoveringAtAThresholdRaisesOneIncident() {
+    var d = IncidentDetector(configuration: .init(windowMillis: 3_600_000))
+    var raised: [Incident] = []
+    // One ERROR in every 10 entries: the share hovers around 10 % (high) for 5,000 entries.
+    for i in 0..<5000 {
+        raised += d.observe(timestampMillis: t0 + Int64(i), level: i % 10 == 0 ? .error : .info, service: "api", errorKey: nil)
+    }
+    #expect(rateIncidents(raised).count <= 3, "\(rateIncidents(raised))")
 }
 
 @Test func errorRateWindowSlidesWithEntryTimestamps() {
@@ -119,11 +131,11 @@ private func rateIncidents(_ incidents: [Incident]) -> [(Int64, Incident.Severit
         raised += d.observe(timestampMillis: t0 + s * 1000, level: level, service: service, errorKey: nil)
     }
     feed(0, .error)                         // 1/1: critical
-    for s in 1...10 { feed(Int64(s), .info) } // 1/5 = 20 % high at 4; 1/10 medium at 9; t=0 leaves the window at 10
+    for s in 1...10 { feed(Int64(s), .info) } // ≤ 16 %: high at 6 (1/7); t=0 leaves the window at 10: recovered
     for s in 0...10 { feed(Int64(s), .info, "other") }  // another service: no effect, no incidents
     feed(11, .error)                        // window (1, 11]: 1/10 = 10 %: medium (after recovery)
-    #expect(rateIncidents(raised).map(\.0) == [0, 4, 9, 11])
-    #expect(rateIncidents(raised).map(\.1) == [.critical, .high, .medium, .medium])
+    #expect(rateIncidents(raised).map(\.0) == [0, 6, 11])
+    #expect(rateIncidents(raised).map(\.1) == [.critical, .high, .medium])
     #expect(raised.allSatisfy { $0.service == "api" })
 }
 

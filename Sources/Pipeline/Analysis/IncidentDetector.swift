@@ -25,6 +25,9 @@ public struct IncidentDetector: Sendable {
         public var medium = 0.05
         public var high = 0.10
         public var critical = 0.20
+        /// A step down (or recovery) needs the rate this fraction below the current severity's threshold, so a
+        /// rate hovering at a threshold raises one incident, not one per entry.
+        public var hysteresis = 0.2
         /// Occurrences of one error within the window that raise ERROR_THRESHOLD_EXCEEDED.
         public var repeatThreshold = 10
         public init(windowMillis: Int64 = 60_000) { self.windowMillis = windowMillis }
@@ -77,6 +80,15 @@ public struct IncidentDetector: Sendable {
 
     public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
 
+    /// The share above which `severity` starts.
+    public func threshold(_ severity: Incident.Severity) -> Double {
+        switch severity {
+        case .medium: configuration.medium
+        case .high: configuration.high
+        case .critical: configuration.critical
+        }
+    }
+
     /// The severity for an error share, nil at or below the medium threshold.
     public func severity(rate: Double) -> Incident.Severity? {
         if rate > configuration.critical { return .critical }
@@ -95,7 +107,11 @@ public struct IncidentDetector: Sendable {
         var w = services[service] ?? ServiceWindow()
         w.add(t, error: isError, window: window)
         let rate = w.entries == 0 ? 0 : Double(w.errors) / Double(w.entries)
-        let severity = severity(rate: rate)
+        var severity = severity(rate: rate)
+        if let current = w.severity, severity.map({ $0 < current }) ?? true,
+           rate > threshold(current) * (1 - configuration.hysteresis) {
+            severity = current // not clearly below the current step yet
+        }
         if severity != w.severity {
             if let severity {
                 raised.append(Incident(kind: .errorRate, severity: severity, timestampMillis: t, service: service,

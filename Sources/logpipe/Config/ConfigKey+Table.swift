@@ -66,6 +66,8 @@ extension ConfigKey {
                   "At end of input, wait this long for urgent delivery; the rest stays spooled for the next start."),
         ConfigKey("urgent.timeout", "--urgent-timeout", .duration, default: "5s",
                   "Per-request timeout of urgent delivery."),
+        ConfigKey("urgent.incidents", "--incidents", .onOff, default: "on",
+                  "Raise incidents (error rate per service, repeated errors) on the urgent path and in the segments."),
         ConfigKey("urgent.incident-window", "--incident-window", .duration, default: "60s",
                   "Window of the error-rate monitor; its incidents go to the urgent path and the segments."),
 

@@ -46,6 +46,8 @@ struct RunOptions: ParsableArguments {
     var partialLineTimeout = "5s"
     @Option(help: "Directory for checkpoints and spools.")
     var stateDir = "./logpipe-state"
+    @Option(help: "Raise incidents (error rate, repeated errors) on the urgent path and in the segments: on or off.")
+    var incidents = "on"
     @Option(help: "Window of the error-rate monitor (incidents on the urgent path and in the segments, with --urgent).")
     var incidentWindow = "60s"
     @Option(help: "Serve GET /health and GET /metrics (Prometheus) on HOST:PORT, e.g. 127.0.0.1:9300.")
@@ -72,6 +74,7 @@ struct RunOptions: ParsableArguments {
         var metricsAddress: String?
         var incidentWindowMillis: Int64
         var logLevel: String
+        var incidents: Bool
         var unhealthyAfterMillis: Int
     }
 
@@ -117,7 +120,7 @@ struct RunOptions: ParsableArguments {
         return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing, tail: tail,
                         stateDir: stateDir, metricsAddress: metrics,
                         incidentWindowMillis: Int64(try ArgumentValues.duration(incidentWindow, flag: "--incident-window")),
-                        logLevel: logLevel,
+                        logLevel: logLevel, incidents: try Self.onOff(incidents, flag: "--incidents"),
                         unhealthyAfterMillis: try ArgumentValues.duration(unhealthyAfter, flag: "--unhealthy-after"))
     }
 

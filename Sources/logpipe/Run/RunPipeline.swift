@@ -88,7 +88,10 @@ final class RunPipeline {
                 source.cutWhenCaughtUp = urgent != nil
                 runners.append { stop, emit in try source.run(stop: stop, emit: emit); return source.stats }
             case let .udp(host, port):
-                let source = try UDPSource(host: host, port: port, options: settings.framing)
+                let source: UDPSource
+                do { source = try UDPSource(host: host, port: port, options: settings.framing) } catch {
+                    throw RuntimeFailure("\(error)") // a busy port or unknown host is a runtime failure (exit 1)
+                }
                 source.pool = rawPool
                 runners.append { stop, emit in try source.run(stop: stop, emit: emit); return source.stats }
                 summaries.append { source.summary }
@@ -214,7 +217,7 @@ final class RunPipeline {
         let stop = self.stop
         let urgent = self.urgent
         let router = UrgentRouter(level: urgentLevel)
-        let monitor = urgent == nil ? nil : IncidentMonitor(windowMillis: incidentWindowMillis,
+        let monitor = urgent == nil || !settings.incidents ? nil : IncidentMonitor(windowMillis: incidentWindowMillis,
                                                             enrichment: settings.encoder.enrichment,
                                                             sessionId: newSessionId())
         let incidentCompressor = settings.segments.codec.makeCompressor(level: settings.segments.codecLevel)
