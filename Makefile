@@ -5,7 +5,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE    := .build/release/logpipe
 DEBUG      := .build/debug/logpipe
 
-.PHONY: deps build release test demo bench report-shot clean
+.PHONY: deps build release test demo bench report-shot faults fuzz sanitize clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,6 +28,9 @@ test: deps
 	@if [ -d ../shared/corpora/loghub ]; then \
 	  python3 scripts/score_patterns.py --binary $(DEBUG) --corpora ../shared/corpora/loghub --min-ga 0.90; \
 	else echo "skipping grouping accuracy: ../shared/corpora/loghub not found"; fi
+	@# Fault scenarios (disk full, kill -9, corrupt state, urgent receiver faults, file-system races), short set.
+	$(SWIFT) build -c release
+	faults/run.sh --short
 
 demo: release
 	@rm -rf demo-data
@@ -49,5 +52,17 @@ report-shot: deps
 	$(SWIFT) build
 	scripts/report_shot.sh report-shot.png
 
+# Every fault scenario, longer runs (prints the scenario table; exit 1 when anything is lost).
+faults: release
+	faults/run.sh
+
+# libFuzzer targets (parsers, framer, segment reader), 60 s each.
+fuzz: deps
+	fuzz/run.sh 60
+
+# The test suite under AddressSanitizer and ThreadSanitizer (separate build folders).
+sanitize: deps
+	scripts/sanitize.sh
+
 clean:
-	rm -rf .build demo-data bench/out
+	rm -rf .build .build-asan .build-tsan .build-*.log fuzz/.build demo-data bench/out

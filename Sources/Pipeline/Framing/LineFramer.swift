@@ -82,7 +82,10 @@ public struct LineFramer {
             if lines.count >= batchMaxEntries { break }
         }
         scanned = lines.count >= batchMaxEntries ? from : buffer.count
-        if buffer.count - lineStart > maxLineBytes && scanned == buffer.count {
+        let pending = buffer.count - lineStart
+        // One byte over is not overlong when it is the `\r` of a CRLF whose `\n` has not arrived yet.
+        let overlong = pending > maxLineBytes + 1 || (pending == maxLineBytes + 1 && buffer.base[buffer.count - 1] != 13)
+        if overlong && scanned == buffer.count {
             // Cut the overlong line; drop what follows up to its newline.
             let cutEnd = lineStart + maxLineBytes
             lines.append(LineRef(start: lineStart, length: maxLineBytes, readMillis: now, truncated: true))

@@ -23,8 +23,10 @@ public enum SyslogParser: LineParser {
         while j < n, ASCII.isDigit(b[j]), j - i <= 3 { pri = pri * 10 + Int(b[j] - 48); j += 1 }
         guard j > i + 1, j < n, b[j] == UInt8(ascii: ">"), pri <= 191 else { return false }
         entry.level = Level(syslogSeverity: pri & 7)
-        meta.append(MetaField(key: .literal(.pri), value: FieldValue(start: i + 1, end: j, kind: .jsonValue,
-                                                                     clean: b[i + 1] != 48 || j == i + 2)))
+        // The digits as a JSON number: leading zeros (`<013>`) are not allowed in JSON, so they are skipped.
+        var digitsStart = i + 1
+        while digitsStart < j - 1, b[digitsStart] == 48 { digitsStart += 1 }
+        meta.append(MetaField(key: .literal(.pri), value: FieldValue(start: digitsStart, end: j, kind: .jsonValue, clean: true)))
         i = j + 1
         let ok = i + 1 < n && b[i] == UInt8(ascii: "1") && b[i + 1] == ASCII.space
             ? parse5424(b, i + 2, &entry, &meta, context)

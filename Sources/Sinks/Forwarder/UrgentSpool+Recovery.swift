@@ -72,7 +72,7 @@ extension UrgentSpool {
         guard let damage = scan.damage else { return scan }
         let moved = quarantine(p, reason: damage, copy: false)
         guard scan.validEnd > 0 else { return nil }
-        let fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }
         let ok = data.withUnsafeBytes { write(fd, $0.baseAddress!, scan.validEnd) == scan.validEnd } && fsync(fd) == 0

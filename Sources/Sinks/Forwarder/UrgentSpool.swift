@@ -65,7 +65,7 @@ public final class UrgentSpool: @unchecked Sendable {
         self.log = log
         self.committed = Position(file: 1, offset: SpoolRecord.magic.count)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        lockFD = open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        lockFD = open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lockFD >= 0 else { throw UrgentConfigError.spool("cannot open \(directory)/lock: \(String(cString: strerror(errno)))") }
         guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
             Glibc.close(lockFD)
@@ -160,7 +160,7 @@ public final class UrgentSpool: @unchecked Sendable {
     /// Creates file `seq` (magic, fsynced, directory fsynced) and makes it the active one.
     private func startFile(seq: Int) throws {
         let p = path(seq)
-        let fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw UrgentConfigError.spool("cannot create \(p): \(String(cString: strerror(errno)))") }
         let ok = SpoolRecord.magic.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) == $0.count } && fsync(fd) == 0
         guard ok else {
@@ -278,7 +278,7 @@ public final class UrgentSpool: @unchecked Sendable {
     func writeCommitted(_ position: Position) {
         let tmp = directory + "/committed.tmp"
         let text = "\(position.file) \(position.offset)\n"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else { return }
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return }
         rename(tmp, directory + "/committed")
     }
 

@@ -72,6 +72,12 @@ final class OpenSegment: @unchecked Sendable {
         dirty = true
     }
 
+    /// Gives up on this segment: closes it, keeping its `.open` name (for salvage at the next start).
+    func abandon() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+    }
+
     /// fsync from another thread while the writer goes on (safe on one descriptor); what was written before the
     /// call is durable when it returns. A segment already finalized (descriptor closed) is durable anyway.
     func fsyncNow() throws {
@@ -102,7 +108,15 @@ final class OpenSegment: @unchecked Sendable {
             lastTimestamp: entries > 0 ? times.string(maxTimestamp) : nil,
             levels: Dictionary(uniqueKeysWithValues: Level.allCases.map { ($0.name, levels[Int($0.rawValue)]) }),
             createdAt: times.string(createdMillis))
-        try ManifestWriter.write(manifest, to: directory + "/" + name.manifestFileName, directoryFD: directoryFD)
+        do {
+            try ManifestWriter.write(manifest, to: directory + "/" + name.manifestFileName, directoryFD: directoryFD)
+        } catch {
+            // A final name promises a manifest: without one (disk full) the segment goes back to `.open`, and the
+            // next start salvages it and writes its manifest.
+            rename(finalPath, openPath)
+            fsync(directoryFD)
+            throw error
+        }
         return manifest
     }
 }

@@ -91,6 +91,21 @@ public final class SegmentSink: @unchecked Sendable {
 
     public func write(_ batch: CompressedBatch) throws {
         try rethrowFinalizeError()
+        do { try writeFrames(batch) } catch {
+            // A failed write (disk full) may have left a torn frame: that segment must never get a final name or a
+            // manifest. It stays `.open`; the next start salvages its complete frames.
+            abandonCurrent()
+            throw error
+        }
+    }
+
+    /// Closes the open segment without finalizing it (it keeps its `.open` name).
+    private func abandonCurrent() {
+        current?.abandon()
+        current = nil
+    }
+
+    private func writeFrames(_ batch: CompressedBatch) throws {
         let encoded = batch.encoded
         let count = encoded.entries.count
         var from = 0

@@ -15,7 +15,11 @@ struct ConfigFile {
         let line: Int
 
         /// `--flag=value` for each value (the `=` form keeps a value that starts with `-` a value).
-        var arguments: [String] { values.map { "\(key.flag)=\($0)" } }
+        var arguments: [String] {
+            // A switch flag (no value) is given when on and left out when off.
+            if key.type == .switchFlag { return values.first == "on" ? [key.flag] : [] }
+            return values.map { "\(key.flag)=\($0)" }
+        }
     }
 
     /// The path as given.

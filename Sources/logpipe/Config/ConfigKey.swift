@@ -35,6 +35,8 @@ struct ConfigKey: Sendable {
 /// The YAML shape a key takes; the flag behind it checks the value itself.
 enum ConfigValueType: Sendable, Equatable {
     case int, size, duration, string, level, list, onOff
+    /// A flag without a value (e.g. `--clickhouse-create`): on/off in the file.
+    case switchFlag
 
     /// The name in the key table.
     var name: String {
@@ -45,7 +47,7 @@ enum ConfigValueType: Sendable, Equatable {
         case .string: "string"
         case .level: "level"
         case .list: "list of strings"
-        case .onOff: "on/off"
+        case .onOff, .switchFlag: "on/off"
         }
     }
 
@@ -58,7 +60,7 @@ enum ConfigValueType: Sendable, Equatable {
         case .string: "a string"
         case .level: "a level: DEBUG, INFO, WARN, ERROR or FATAL"
         case .list: "a list of strings"
-        case .onOff: "on or off"
+        case .onOff, .switchFlag: "on or off"
         }
     }
 }

@@ -83,7 +83,7 @@ struct ConfigWalker {
         switch key.type {
         case .int where Int(text) == nil:
             throw ConfigError.wrongType(key.path, line: line, expected: key.type.expectation, got: "\"\(text)\"", file: file)
-        case .onOff:
+        case .onOff, .switchFlag:
             // YAML 1.1 reads on/off/yes/no as booleans; the flag speaks on/off.
             switch text.lowercased() {
             case "on", "true", "yes": return "on"

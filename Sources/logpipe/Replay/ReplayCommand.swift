@@ -20,6 +20,7 @@ struct ReplayCommand: ParsableCommand {
     var paths: [String]
     @OptionGroup var options: RunOptions
     @OptionGroup(title: "Urgent path") var urgent: UrgentOptions
+    @OptionGroup(title: "ClickHouse") var clickhouse: ClickHouseOptions
     @Option(help: "Only entries at or after this time (RFC 3339, or an age like 1h).")
     var since: String?
     @Option(help: "Only entries before this time (RFC 3339, or an age like 1h).")
@@ -50,6 +51,7 @@ struct ReplayCommand: ParsableCommand {
         let state = explicitState ? try ReplayState(directory: settings.stateDir, files: files) : nil
         let pipeline = RunPipeline(settings: settings)
         try RunCommand.attachUrgent(urgent, stateDir: settings.stateDir, to: pipeline)
+        try RunCommand.attachClickHouse(clickhouse, stateDir: settings.stateDir, to: pipeline)
         let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: pipeline.newSessionId())
         source.skipLines = state?.linesDone ?? [:]
         source.pool = pipeline.rawPool

@@ -15,10 +15,12 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: RunOptions
     @OptionGroup(title: "Urgent path") var urgent: UrgentOptions
+    @OptionGroup(title: "ClickHouse") var clickhouse: ClickHouseOptions
 
     func validate() throws {
         _ = try options.resolve()
         _ = try urgent.resolve(stateDir: options.stateDir)
+        _ = try clickhouse.resolve(stateDir: options.stateDir)
     }
 
     func run() throws {
@@ -28,6 +30,7 @@ struct RunCommand: ParsableCommand {
         let pipeline = RunPipeline(settings: settings)
         pipeline.reloadSettings = { try Self.rereadSettings() }
         try Self.attachUrgent(urgent, stateDir: settings.stateDir, to: pipeline)
+        try Self.attachClickHouse(clickhouse, stateDir: settings.stateDir, to: pipeline)
         let summary = try pipeline.run()
         StandardError.line(summary.line)
         if let failure = summary.failure { throw RuntimeFailure(failure) }
@@ -40,6 +43,12 @@ struct RunCommand: ParsableCommand {
         pipeline.urgentLevel = resolved.level
         pipeline.urgentDrainMillis = resolved.drainTimeoutMillis
         pipeline.incidentWindowMillis = pipeline.settings.incidentWindowMillis
+    }
+
+    /// Starts the ClickHouse sink (when --clickhouse is given): it receives every entry.
+    static func attachClickHouse(_ options: ClickHouseOptions, stateDir: String, to pipeline: RunPipeline) throws {
+        pipeline.clickhouse = try options.makeSink(stateDir: stateDir)
+        pipeline.clickhouseDrainMillis = try options.drainTimeoutMillis()
     }
 
     /// SIGHUP: the same command line again (with its config file re-read when one is given).

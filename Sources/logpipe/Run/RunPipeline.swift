@@ -56,6 +56,9 @@ final class RunPipeline {
     var urgent: UrgentSink?
     var urgentLevel: Level = .error
     var urgentDrainMillis = 10_000
+    /// The ClickHouse sink (nil without --clickhouse): every entry, in order, spooled before acknowledgement.
+    var clickhouse: UrgentSink?
+    var clickhouseDrainMillis = 10_000
     /// The error-rate monitor's window; incidents are raised when the urgent path is on.
     var incidentWindowMillis: Int64 = 60_000
     /// Batch buffers: raw input (given back after encoding) and encoded/compressed (given back after the sink).
@@ -216,6 +219,7 @@ final class RunPipeline {
         let health = self.health
         let stop = self.stop
         let urgent = self.urgent
+        let clickhouse = self.clickhouse
         let router = UrgentRouter(level: urgentLevel)
         let monitor = urgent == nil || !settings.incidents ? nil : IncidentMonitor(windowMillis: incidentWindowMillis,
                                                             enrichment: settings.encoder.enrichment,
@@ -237,6 +241,7 @@ final class RunPipeline {
             deliver: { [outPool] batch in
                 guard summary.failure == nil else { return }
                 if let urgent { router.route(batch.encoded, to: urgent) }
+                clickhouse?.submit(batch.encoded.output.bytes, count: batch.encoded.entries.count)
                 do {
                     try sink.write(batch)
                     acks.written(batch.encoded)
@@ -245,6 +250,7 @@ final class RunPipeline {
                     if let monitor, let (lines, count) = monitor.observe(batch.encoded) {
                         // Incidents: an entry of their own, on the urgent path and in the segments.
                         urgent?.submit(lines.bytes, count: count)
+                        clickhouse?.submit(lines.bytes, count: count)
                         let incidents = SegmentLine.batch(from: lines, origin: batch.encoded.origin).batch
                         let frame = ByteBuffer(capacity: lines.count + 1024)
                         incidentCompressor.compress(incidents.output.bytes, into: frame)
@@ -291,6 +297,13 @@ final class RunPipeline {
                 }
                 health.sink("urgent", error: urgent.failingSinceMillis == nil ? nil : (urgent.lastError ?? "delivery failing"))
             }
+            if let clickhouse {
+                for (name, value) in clickhouse.counters {
+                    if name == "spooled" { metrics?.set("logpipe_clickhouse_spooled_entries", Double(value)) }
+                    else { metrics?.count("logpipe_clickhouse_\(name)_total", value) }
+                }
+                health.sink("clickhouse", error: clickhouse.failingSinceMillis == nil ? nil : (clickhouse.lastError ?? "insert failing"))
+            }
             for source in tails {
                 for (path, lag) in source.checkpointLag() { metrics?.set("logpipe_checkpoint_lag_bytes", labels: [("file", path)], Double(lag)) }
             }
@@ -310,6 +323,12 @@ final class RunPipeline {
                 Diagnostics.logger.warning("urgent entries not yet delivered stay in the spool for the next start")
             }
             summary.urgent = urgent.summary
+        }
+        if let clickhouse {
+            if !clickhouse.drain(timeoutMillis: clickhouseDrainMillis) {
+                Diagnostics.logger.warning("entries not yet inserted into ClickHouse stay in the spool for the next start")
+            }
+            summary.urgent = [summary.urgent, clickhouse.summary].compactMap { $0 }.joined(separator: "; ")
         }
         if let sourceError, summary.failure == nil { summary.failure = "\(sourceError)" }
         return summary

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+import Pipeline
+@testable import Sinks
+
+/// The ClickHouse row transform (entry line → JSONEachRow row), the configuration and the transport against a
+/// fake HTTP server (real-server tests are in logpipeTests/ClickHouseEndToEndTests).
+struct ClickHouseSinkTests {
+    static func rows(_ text: String) -> (rows: [[String: Any]], text: String, rejected: Int) {
+        let out = ByteBuffer(capacity: 64)
+        let r = Array(text.utf8).withUnsafeBufferPointer { ClickHouseRow.append(lines: $0, to: out) }
+        let rowsText = String(decoding: out.bytes, as: UTF8.self)
+        let objects = rowsText.split(separator: "\n").map {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:]
+        }
+        #expect(objects.count == r.rows)
+        return (objects, rowsText, r.rejected)
+    }
+
+    static let full = #"{"timestamp":"2026-03-01T10:00:00.007Z","level":"ERROR","message":"boom \"quoted\" \\ back\nnext é \ud83d\ude00","context":{"service":"checkout","version":"1.2.3","environment":"prod","host":"web-1","userId":"u-42","sessionId":"s-1","requestId":"r-9"},"metadata":{"orderId":"o-1","amount":12.5,"tags":["a","b \"c\""],"nested":{"k":null,"t":true}},"stack":"Error: boom\n    at f (a.js:1:2)"}"#
+
+    @Test func everyFieldOfAFullEntry() throws {
+        let (rows, _, rejected) = Self.rows(Self.full + "\n")
+        #expect(rejected == 0)
+        let r = try #require(rows.first)
+        #expect(r["timestamp"] as? String == "2026-03-01 10:00:00")
+        #expect(r["timestamp_ms"] as? Int == 7)
+        #expect(r["level"] as? String == "ERROR")
+        #expect(r["message"] as? String == "boom \"quoted\" \\ back\nnext é 😀")
+        #expect(r["service"] as? String == "checkout")
+        #expect(r["version"] as? String == "1.2.3")
+        #expect(r["environment"] as? String == "prod")
+        #expect(r["host"] as? String == "web-1")
+        #expect(r["user_id"] as? String == "u-42")
+        #expect(r["session_id"] as? String == "s-1")
+        #expect(r["request_id"] as? String == "r-9")
+        #expect(r["stack"] as? String == "Error: boom\n    at f (a.js:1:2)")
+        // metadata: the object's JSON text, as a string that parses back to the same object.
+        let meta = try #require(r["metadata"] as? String)
+        #expect(meta == #"{"orderId":"o-1","amount":12.5,"tags":["a","b \"c\""],"nested":{"k":null,"t":true}}"#)
+        #expect(Set(r.keys) == Set(ClickHouseSchema.columns(lowCardinality: false).map(\.name)))
+    }
+
+    @Test func absentOptionalFieldsAreLeftOutForTheColumnDefault() throws {
+        let line = #"{"timestamp":"2026-03-01T23:59:59.999Z","level":"INFO","message":"","context":{"service":"s","version":"v","environment":"e","host":"h","sessionId":"s-1","requestId":"r-1"}}"#
+        let (rows, text, _) = Self.rows(line + "\n")
+        let r = try #require(rows.first)
+        #expect(r["user_id"] == nil && r["metadata"] == nil && r["stack"] == nil)
+        #expect(r["timestamp_ms"] as? Int == 999)
+        #expect(text == #"{"timestamp":"2026-03-01 23:59:59","timestamp_ms":999,"level":"INFO","message":"","service":"s","version":"v","environment":"e","host":"h","session_id":"s-1","request_id":"r-1"}"# + "\n")
+    }
+
+    @Test(arguments: [("2026-03-01T10:00:00.000Z", 0), ("2026-03-01T10:00:00.050Z", 50), ("2026-03-01T10:00:00.5Z", 500),
+                      ("2026-03-01T10:00:00Z", 0), ("2026-03-01T10:00:00.123456Z", 123)])
+    func millisecondsOfTheTimestamp(timestamp: String, ms: Int) throws {
+        let (rows, _, _) = Self.rows(#"{"timestamp":"\#(timestamp)","level":"WARN","message":"m"}"# + "\n")
+        #expect(try #require(rows.first)["timestamp_ms"] as? Int == ms)
+        #expect(try #require(rows.first)["timestamp"] as? String == "2026-03-01 10:00:00")
+    }
+
+    @Test func manyLinesKeepTheirOrderAndEveryLevelMaps() {
+        let levels = ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+        let text = (0..<500).map { n in
+            #"{"timestamp":"2026-03-01T10:00:00.000Z","level":"\#(levels[n % 5])","message":"m \#(n)","context":{"service":"s","version":"v","environment":"e","host":"h","sessionId":"s","requestId":"r-\#(n)"}}"# + "\n"
+        }.joined()
+        let (rows, _, rejected) = Self.rows(text)
+        #expect(rejected == 0)
+        #expect(rows.map { $0["request_id"] as? String } == (0..<500).map { "r-\($0)" })
+        #expect(rows.map { $0["level"] as? String } == (0..<500).map { levels[$0 % 5] })
+    }
+
+    @Test func unknownKeysAreSkippedAndNonEntriesRejected() {
+        let text = #"{"timestamp":"2026-03-01T10:00:00.000Z","extra":{"a":[1,{"b":"}"}]},"level":"INFO","message":"ok","context":{"service":"s","other":5,"requestId":"r"}}"# + "\n" +
+            "not json\n" + #"{"level":"INFO","message":"no timestamp"}"# + "\n" + #"{"timestamp":"2026-03-01T10:00:00.000Z","message":"cut"# + "\n"
+        let (rows, _, rejected) = Self.rows(text)
+        #expect(rows.count == 1)
+        #expect(rejected == 3)
+        #expect(rows.first?["message"] as? String == "ok")
+        #expect(rows.first?["request_id"] as? String == "r")
+        #expect(rows.first?["extra"] == nil && rows.first?["other"] == nil)
+    }
+
+    @Test func metadataWithEscapesAndBackslashesRoundTrips() throws {
+        let meta = #"{"path":"C:\\dir\\f.txt","q":"say \"hi\"","u":"\u0001\t","deep":{"x":[{"y":"]}"}]}}"#
+        let line = #"{"timestamp":"2026-03-01T10:00:00.000Z","level":"INFO","message":"m","metadata":\#(meta)}"#
+        let (rows, _, _) = Self.rows(line + "\n")
+        let text = try #require(rows.first?["metadata"] as? String)
+        #expect(text == meta)
+        let decoded = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect(decoded?["path"] as? String == #"C:\dir\f.txt"#)
+    }
+
+    @Test func theSchemaFitsOldAndNewServers() {
+        let old = ClickHouseSchema.createTable("default.logs", lowCardinality: false)
+        #expect(old.contains("timestamp DateTime('UTC')") && old.contains("timestamp_ms UInt16"))
+        #expect(!old.contains("LowCardinality") && !old.contains("DateTime64"))
+        #expect(old.contains("PARTITION BY toYYYYMMDD(timestamp)") && old.contains("ORDER BY (service, level, timestamp)"))
+        #expect(ClickHouseSchema.createTable("db.t", lowCardinality: true).contains("service LowCardinality(String)"))
+        #expect(!ClickHouseSchema.supportsLowCardinality(version: "18.16.1"))
+        #expect(ClickHouseSchema.supportsLowCardinality(version: "24.3.2.23"))
+    }
+
+    @Test func configurationParsesTheURLAndRefusesBadValues() throws {
+        let c = try ClickHouseConfiguration(url: "http://bob:s%40cret@127.0.0.1:9123/", stateDirectory: "/tmp/x")
+        #expect(c.url == "http://127.0.0.1:9123" && c.user == "bob" && c.password == "s@cret")
+        #expect(try ClickHouseConfiguration(url: "http://ch.local", stateDirectory: "/tmp/x").port == 8123)
+        let bad: [(String, String, String)] = [("https://h:8443", "logs", "https"), ("ftp://h", "logs", "scheme"),
+                                               ("http://h:8123/path", "logs", "path"), ("http://h", "logs; DROP", "--clickhouse-table")]
+        for (url, table, text) in bad {
+            #expect(throws: ClickHouseConfigError.self) { try ClickHouseConfiguration(url: url, table: table, stateDirectory: "/tmp/x") }
+            do { _ = try ClickHouseConfiguration(url: url, table: table, stateDirectory: "/tmp/x") } catch {
+                #expect("\(error)".contains(text), "\(error)")
+            }
+        }
+        #expect(try ClickHouseConfiguration.setting("insert_distributed_sync=1") == ("insert_distributed_sync", "1"))
+        #expect(throws: ClickHouseConfigError.self) { try ClickHouseConfiguration.setting("bad setting") }
+    }
+
+    /// Against a fake server: the INSERT query, gzip body, basic auth; a 500 is retried and nothing is lost.
+    @Test(.timeLimit(.minutes(1)))
+    func insertsGoOutCompressedWithAuthAndAreRetried() throws {
+        let receiver = try TestHTTPReceiver(mode: .error500)
+        let dir = SinkTempDir(), log = LogCollector()
+        let config = try ClickHouseConfiguration(url: "http://u:p@127.0.0.1:\(receiver.port)", table: "events",
+                                                 settings: [("insert_distributed_sync", "1")], stateDirectory: dir.path,
+                                                 retry: RetryPolicy(initialMillis: 20, maxMillis: 100), log: log.sink)
+        let sink = try ClickHouseSink(configuration: config)
+        defer { sink.close() }
+        let text = (0..<100).map { UrgentForwarderTests.entry($0) + "\n" }.joined()
+        Array(text.utf8).withUnsafeBufferPointer { sink.submit($0, count: 100) }
+        #expect(!sink.drain(timeoutMillis: 300))
+        #expect(sink.summary == "clickhouse: 0 inserted, 100 spooled, 0 refused")
+        #expect(sink.lastError?.contains("HTTP status 500") == true)
+        receiver.mode = .ok
+        #expect(sink.drain(timeoutMillis: 5000))
+        #expect(sink.summary == "clickhouse: 100 inserted, 0 spooled, 0 refused")
+        let head = try #require(receiver.heads.last)
+        #expect(head.hasPrefix("POST /?query=INSERT%20INTO%20default%2Eevents%20FORMAT%20JSONEachRow&enable_http_compression=1&insert_distributed_sync=1 HTTP/1.1\r\n"))
+        #expect(head.contains("Content-Encoding: gzip"))
+        #expect(head.contains("Authorization: Basic \(Data("u:p".utf8).base64EncodedString())"))
+        let body = try #require(receiver.bodies.last)
+        let unzipped = try gunzip(body)
+        let lines = String(decoding: unzipped, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 100)
+        #expect(lines.first?.hasPrefix(#"{"timestamp":"2026-03-01 10:00:00","timestamp_ms":0,"level":"ERROR","message":"boom 0 "#) == true)
+        #expect(log.contains("clickhouse http://127.0.0.1:\(receiver.port): delivery failed"))
+    }
+
+    func gunzip(_ data: [UInt8]) throws -> [UInt8] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-dc"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(data))
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Array(out)
+    }
+}

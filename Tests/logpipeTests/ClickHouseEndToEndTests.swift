@@ -1,0 +1,247 @@
+import Foundation
+import Testing
+import Pipeline
+import Sinks
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum ClickHouseWiring {
+    /// True when `logpipe run --help` documents `--clickhouse` (until the flags are wired, those tests skip).
+    static let present: Bool = {
+        guard let r = try? logpipe(["run", "--help"], timeout: 20) else { return false }
+        return r.stdoutText.contains("--clickhouse <")
+    }()
+}
+
+/// The ClickHouse sink against real servers (Debian's clickhouse-server, installed and started by the tests on
+/// loopback ports with their own config and data): every field right, a two-shard cluster behind a Distributed
+/// table gets every entry exactly once, a server stopped mid-run loses nothing. Skipped when no server can run.
+@Suite(.serialized, .enabled(if: ClickHouseTestServer.available, "needs clickhouse-server (apt-get install)"))
+struct ClickHouseEndToEndTests {
+    /// Input line `n` with every field of the model (JSON input; the pipeline turns it into an entry).
+    static func inputLine(_ n: Int) -> String {
+        let levels = ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+        var fields = [
+            #""timestamp":"2026-03-0\#(1 + n % 3)T10:\#(String(format: "%02d", n / 60 % 60)):\#(String(format: "%02d", n % 60)).\#(String(format: "%03d", n % 1000))Z""#,
+            #""level":"\#(levels[n % 5])""#, #""message":"event \#(n) \"quoted\" \\ é\tend""#,
+            #""service":"svc-\#(n % 4)""#, #""version":"1.\#(n % 3)""#, #""environment":"prod""#, #""host":"web-\#(n % 2)""#,
+            #""sessionId":"s-\#(n / 10)""#, #""requestId":"r-\#(n)""#,
+        ]
+        if n % 2 == 0 { fields.append(#""userId":"u-\#(n)""#) }
+        if n % 3 == 0 { fields.append(#""orderId":"o-\#(n)","amount":\#(n).5,"tags":["a","b"]"#) }
+        if n % 5 == 3 { fields.append(#""stack":"Error: boom \#(n)\n    at f (a.js:1:2)""#) }
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    /// Entry lines in the segment line format (through `logpipe run` and `logpipe cat`).
+    static func entryLines(_ range: Range<Int>) throws -> [String] {
+        let dir = TempDir("logpipe-ch-entries")
+        let input = range.map(inputLine).joined(separator: "\n") + "\n"
+        let run = try logpipe(["run", "--out", dir.file("out"), "--state-dir", dir.file("state")], stdin: Data(input.utf8),
+                              environment: cleanEnvironment(), timeout: 60)
+        guard run.status == 0 else { throw ToolError.failed("logpipe run: \(run.stderrText)") }
+        let cat = try logpipe(["cat", dir.file("out")], environment: cleanEnvironment(), timeout: 60)
+        return cat.stdoutText.split(separator: "\n").map(String.init)
+    }
+
+    static func sink(_ server: ClickHouseTestServer, table: String = "logs", create: Bool = true, state: String,
+                     settings: [(name: String, value: String)] = [], log: @escaping @Sendable (String) -> Void = { _ in })
+        throws -> ClickHouseSink {
+        let url = server.url.replacingOccurrences(of: "http://", with: "http://logpipe:logpipe-secret@")
+        let config = try ClickHouseConfiguration(url: url, table: table, createTable: create, settings: settings,
+                                                 stateDirectory: state, requestTimeoutMillis: 10_000,
+                                                 retry: RetryPolicy(initialMillis: 50, maxMillis: 500), log: log)
+        return try ClickHouseSink(configuration: config)
+    }
+
+    static func submit(_ sink: ClickHouseSink, _ lines: [String], chunk: Int = 1000) {
+        for start in stride(from: 0, to: lines.count, by: chunk) {
+            let part = lines[start..<min(lines.count, start + chunk)]
+            Array((part.joined(separator: "\n") + "\n").utf8).withUnsafeBufferPointer { sink.submit($0, count: part.count) }
+        }
+    }
+
+    /// The row an entry should become, computed from its JSON (independently of the byte transform).
+    static func expectedRow(_ line: String) throws -> [String: String] {
+        let e = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let ctx = e["context"] as? [String: Any] ?? [:]
+        let ts = try #require(e["timestamp"] as? String)
+        var row: [String: String] = [
+            "timestamp": String(ts.prefix(10)) + " " + String(ts.dropFirst(11).prefix(8)),
+            "timestamp_ms": String(Int(ts.dropFirst(20).prefix(3)) ?? -1),
+            "level": e["level"] as? String ?? "", "message": e["message"] as? String ?? "",
+            "stack": e["stack"] as? String ?? "",
+        ]
+        for (column, key) in [("service", "service"), ("version", "version"), ("environment", "environment"), ("host", "host"),
+                              ("user_id", "userId"), ("session_id", "sessionId"), ("request_id", "requestId")] {
+            row[column] = ctx[key] as? String ?? ""
+        }
+        return row
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func entriesArriveWithEveryFieldRight() throws {
+        let server = try ClickHouseTestServer()
+        let lines = try Self.entryLines(0..<600)
+        #expect(lines.count == 600)
+        let state = TempDir("logpipe-ch-state")
+        let sink = try Self.sink(server, state: state.path)
+        Self.submit(sink, lines, chunk: 97)
+        #expect(sink.drain(timeoutMillis: 30_000), "\(sink.summary) \(sink.lastError ?? "")")
+        #expect(sink.summary == "clickhouse: 600 inserted, 0 spooled, 0 refused")
+        sink.close()
+        let rows = try server.rows("SELECT *, toUnixTimestamp(timestamp) AS epoch FROM default.logs ORDER BY toUInt32(substring(request_id, 3))")
+        #expect(rows.count == 600)
+        for (line, row) in zip(lines, rows) {
+            let expected = try Self.expectedRow(line)
+            for (column, value) in expected {
+                let got = row[column].map { "\($0)" } ?? "<missing>"
+                #expect(got == value, "\(column) of \(line)")
+            }
+            // DateTime('UTC'): the epoch is the entry's, whatever the server's time zone.
+            let ts = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["timestamp"] as? String)
+            let f = ISO8601DateFormatter(); f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            #expect(row["epoch"] as? Int == Int(try #require(f.date(from: ts)).timeIntervalSince1970.rounded(.down)))
+            // metadata: the entry's object, as JSON text.
+            let entry = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? NSDictionary)
+            let meta = try #require(row["metadata"] as? String)
+            if let m = entry["metadata"] as? NSDictionary {
+                #expect((try JSONSerialization.jsonObject(with: Data(meta.utf8)) as? NSDictionary) == m)
+            } else {
+                #expect(meta == "")
+            }
+        }
+        // The documented schema: partitioned by day, ordered for service/level/time queries.
+        let create = try server.query("SHOW CREATE TABLE default.logs")
+        #expect(create.contains("PARTITION BY toYYYYMMDD(timestamp)") && create.contains("ORDER BY (service, level, timestamp)"), "\(create)")
+        #expect(try server.number("SELECT count() FROM system.parts WHERE table = 'logs' AND active AND partition = '20260302'") >= 1)
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func aTwoShardClusterGetsEveryEntryExactlyOnce() throws {
+        let portA = ClickHouseTestServer.freePortPair()
+        var portB = ClickHouseTestServer.freePortPair()
+        while abs(portB - portA) < 2 { portB = ClickHouseTestServer.freePortPair() }
+        let shards = [portA + 1, portB + 1]
+        let a = try ClickHouseTestServer(httpPort: portA, shardTCPPorts: shards)
+        let b = try ClickHouseTestServer(httpPort: portB, shardTCPPorts: shards)
+        for s in [a, b] {
+            try s.query(ClickHouseSchema.createTable("default.logs_local", lowCardinality: false))
+            try s.query("CREATE TABLE default.logs AS default.logs_local ENGINE = Distributed(logpipe, default, logs_local, cityHash64(request_id))")
+        }
+        // Two agents, one per server, each shipping its own entries into the Distributed table.
+        let lines = try Self.entryLines(0..<4000)
+        let stateA = TempDir("logpipe-ch-state"), stateB = TempDir("logpipe-ch-state")
+        let sinkA = try Self.sink(a, create: false, state: stateA.path)
+        let sinkB = try Self.sink(b, create: false, state: stateB.path, settings: [("insert_distributed_sync", "1")])
+        Self.submit(sinkA, Array(lines[0..<2000]), chunk: 250)
+        Self.submit(sinkB, Array(lines[2000...]), chunk: 250)
+        #expect(sinkA.drain(timeoutMillis: 30_000) && sinkB.drain(timeoutMillis: 30_000), "\(sinkA.lastError ?? "") \(sinkB.lastError ?? "")")
+        sinkA.close(); sinkB.close()
+        // Asynchronous Distributed inserts (agent A) reach their shard in the background.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, try a.number("SELECT count() FROM default.logs") < 4000 { usleep(200_000) }
+        let local = [try a.number("SELECT count() FROM default.logs_local"), try b.number("SELECT count() FROM default.logs_local")]
+        #expect(local.allSatisfy { $0 > 500 }, "rows per shard: \(local)")
+        #expect(local.reduce(0, +) == 4000, "rows per shard: \(local)")
+        for s in [a, b] {
+            #expect(try s.number("SELECT count() FROM default.logs") == 4000)
+            #expect(try s.number("SELECT uniqExact(request_id) FROM default.logs") == 4000)
+        }
+        // Each requestId on exactly one shard.
+        let idsA = Set(try a.query("SELECT request_id FROM default.logs_local").split(separator: "\n"))
+        let idsB = Set(try b.query("SELECT request_id FROM default.logs_local").split(separator: "\n"))
+        #expect(idsA.isDisjoint(with: idsB) && idsA.union(idsB).count == 4000)
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func serverStoppedMidRunAndStartedAgainLosesNothing() throws {
+        let server = try ClickHouseTestServer()
+        let lines = try Self.entryLines(0..<9000)
+        let state = TempDir("logpipe-ch-state")
+        let log = LogLines()
+        var sink = try Self.sink(server, state: state.path, log: log.append)
+        Self.submit(sink, Array(lines[0..<3000]))
+        #expect(sink.drain(timeoutMillis: 30_000))
+        server.stop()
+        Self.submit(sink, Array(lines[3000..<6000]))
+        #expect(!sink.drain(timeoutMillis: 500))
+        #expect(sink.counts.spooled == 3000)
+        #expect(sink.failingSinceMillis != nil)
+        // logpipe itself restarts while the server is still down: the spool carries the entries over.
+        sink.close()
+        sink = try Self.sink(server, state: state.path, log: log.append)
+        Self.submit(sink, Array(lines[6000...]))
+        #expect(sink.counts.spooled == 6000)
+        try server.start()
+        #expect(sink.drain(timeoutMillis: 60_000), "\(sink.summary)")
+        #expect(sink.summary == "clickhouse: 6000 inserted, 0 spooled, 0 refused")
+        sink.close()
+        #expect(try server.number("SELECT uniqExact(request_id) FROM default.logs") == 9000)
+        // At-least-once: any duplicate is a whole re-sent row; the documented query removes them.
+        #expect(try server.number("SELECT count() FROM (SELECT * FROM default.logs LIMIT 1 BY request_id, timestamp, timestamp_ms, message)") == 9000)
+        #expect(log.lines.contains { $0.contains("delivery failed") })
+        #expect(log.lines.contains { $0.contains("delivering again") })
+    }
+
+    // MARK: through the binary (once `logpipe run --clickhouse` is wired)
+
+    @Test(.timeLimit(.minutes(3)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    func runWithClickhouseInsertsEveryEntryAndKeepsTheSegments() throws {
+        let server = try ClickHouseTestServer()
+        let dir = TempDir("logpipe-ch-run")
+        let input = (0..<5000).map(Self.inputLine).joined(separator: "\n") + "\n"
+        let r = try logpipe(["run", "--out", dir.file("out"), "--state-dir", dir.file("state"),
+                             "--clickhouse", server.url, "--clickhouse-create"],
+                            stdin: Data(input.utf8), environment: cleanEnvironment(), timeout: 120)
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect(r.stderrText.contains("clickhouse: 5000 inserted, 0 spooled, 0 refused"), "\(r.stderrText)")
+        #expect(try server.number("SELECT count() FROM default.logs") == 5000)
+        #expect(try server.number("SELECT uniqExact(request_id) FROM default.logs") == 5000)
+        #expect(RunSummary(stderr: r.stderrText)?.entriesOut == 5000)
+    }
+
+    @Test(.timeLimit(.minutes(3)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    func runWithTheServerDownSpoolsAndTheNextRunDelivers() throws {
+        let server = try ClickHouseTestServer(start: false)
+        let dir = TempDir("logpipe-ch-run")
+        let args = ["run", "--out", dir.file("out"), "--state-dir", dir.file("state"), "--clickhouse", server.url,
+                    "--clickhouse-create", "--clickhouse-drain-timeout", "500ms"]
+        let first = try logpipe(args, stdin: Data(((0..<3000).map(Self.inputLine).joined(separator: "\n") + "\n").utf8),
+                                environment: cleanEnvironment(), timeout: 120)
+        #expect(first.status == 0, "\(first.stderrText)")
+        #expect(first.stderrText.contains("clickhouse: 0 inserted, 3000 spooled, 0 refused"), "\(first.stderrText)")
+        try server.start()
+        let second = try logpipe(args.dropLast(2) + ["--clickhouse-drain-timeout", "60s"],
+                                 stdin: Data(((3000..<4000).map(Self.inputLine).joined(separator: "\n") + "\n").utf8),
+                                 environment: cleanEnvironment(), timeout: 120)
+        #expect(second.status == 0, "\(second.stderrText)")
+        #expect(try server.number("SELECT uniqExact(request_id) FROM default.logs") == 4000)
+    }
+
+    @Test(.enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    func badClickhouseFlagsAreUsageErrorsNamingTheFlag() throws {
+        let cases: [([String], String)] = [
+            (["--clickhouse", "https://127.0.0.1:8443"], "--clickhouse"),
+            (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-table", "logs;drop"], "--clickhouse-table"),
+            (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-compression", "zstd"], "--clickhouse-compression"),
+            (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-spool-max", "12Q"], "--clickhouse-spool-max"),
+        ]
+        for (args, flag) in cases {
+            let dir = TempDir("logpipe-ch-run")
+            let r = try logpipe(["run", "--out", dir.file("out"), "--state-dir", dir.file("state")] + args,
+                                environment: cleanEnvironment(), timeout: 20)
+            #expect(r.status == 2, "\(args): \(r.stderrText)")
+            #expect(r.stderrText.contains(flag), "\(args): \(r.stderrText)")
+        }
+    }
+}
+
+/// Collects diagnostics lines from a sink.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _lines: [String] = []
+    var lines: [String] { lock.withLock { _lines } }
+    var append: @Sendable (String) -> Void { { [self] line in lock.withLock { _lines.append(line) } } }
+}
