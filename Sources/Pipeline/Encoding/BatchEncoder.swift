@@ -26,7 +26,7 @@ public struct EncoderOptions: Sendable {
 ///
 /// Holds per-thread state (ID generator, time-format cache, scratch arrays): use one per worker thread.
 public final class BatchEncoder {
-    public var options: EncoderOptions
+    public let options: EncoderOptions
     private var timeFormatter = TimestampFormatter()
     private var ids = UUIDv7Generator()
     private var meta: [MetaField] = []
@@ -62,26 +62,28 @@ public final class BatchEncoder {
         let defaults = self.defaults
         var stats = BatchStats()
         stats.linesIn = raw.lines.count
+        // Read once: the options struct holds reference-counted strings, and a copy per line shows in profiles.
+        let format = options.format, minLevel = options.minLevel, since = options.since, until = options.until
         for ref in raw.lines {
             let line = UnsafeBufferPointer(start: raw.buffer.base + Int(ref.start), count: Int(ref.length))
             meta.removeAll(keepingCapacity: true)
             var entry = ParsedEntry()
             // Joined continuation lines: the first line is the entry, the rest its stack trace.
             let head = ref.joined ? Self.firstLine(line) : line
-            FormatDispatcher.parse(head, format: options.format, into: &entry, meta: &meta,
+            FormatDispatcher.parse(head, format: format, into: &entry, meta: &meta,
                                    context: ParseContext(readMillis: ref.readMillis))
             if ref.joined { Self.attachContinuation(line, head, &entry, &meta) }
             if entry.parseError { stats.parseErrors += 1 }
             let level = entry.level ?? .info
-            guard level >= options.minLevel else { stats.filtered += 1; continue }
+            guard level >= minLevel else { stats.filtered += 1; continue }
             if ref.truncated {
                 stats.truncated += 1
                 meta.append(MetaField(key: .literal(.truncated), value: .literal(.trueValue)))
                 entry.metaCount += 1
             }
             let ts = entry.timestampMillis ?? ref.readMillis
-            if let since = options.since, ts < since { stats.filtered += 1; continue }
-            if let until = options.until, ts >= until { stats.filtered += 1; continue }
+            if let since, ts < since { stats.filtered += 1; continue }
+            if let until, ts >= until { stats.filtered += 1; continue }
             meta.withUnsafeBufferPointer { m in
                 EntryWriter.write(entry, level: level, timestamp: ts, line: line, meta: m, defaults: defaults,
                                   times: &timeFormatter, ids: &ids, readMillis: ref.readMillis, to: output)

@@ -182,10 +182,16 @@ public struct LineFramer {
 
     /// Whether a line continues the entry before it: leading whitespace, `at `, `Caused by:`, `Traceback`, `...`.
     @inline(__always) static func isContinuation(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        let c = p[0]
-        if c == 32 || c == 9 { return true }
         let b = UnsafeBufferPointer(start: p, count: n)
-        return b.hasPrefix("at ") || b.hasPrefix("Caused by:") || b.hasPrefix("Traceback") || b.hasPrefix("...")
+        // The first byte decides for almost every line (a JSON line's `{` never continues anything).
+        switch p[0] {
+        case 32, 9: return true
+        case UInt8(ascii: "a"): return b.hasPrefix("at ")
+        case UInt8(ascii: "C"): return b.hasPrefix("Caused by:")
+        case UInt8(ascii: "T"): return b.hasPrefix("Traceback")
+        case UInt8(ascii: "."): return b.hasPrefix("...")
+        default: return false
+        }
     }
 
     /// Skipped empty lines can leave a prefix with no lines in it: reclaim its room.
