@@ -137,6 +137,7 @@ struct UrgentEndToEndTests {
         let dir = TempDir("logpipe-urgent")
         let proc = try RunningProcess(executable: Harness.binary,
                                       arguments: ["run", "--out", dir.file("out"), "--state-dir", dir.file("state"),
+                                                  "--batch-timeout", "5s",
                                                   "--urgent", "http://127.0.0.1:\(receiver.port)/"],
                                       environment: cleanEnvironment(), scratch: dir)
         var sent: [Int: Double] = [:]
@@ -162,7 +163,9 @@ struct UrgentEndToEndTests {
         #expect(latencies.count == 150)
         let p50 = latencies[latencies.count / 2], p99 = latencies[latencies.count * 99 / 100]
         print("urgent latency (debug build, 5,000 lines/s): p50 \(String(format: "%.2f", p50)) ms, p99 \(String(format: "%.2f", p99)) ms")
-        #expect(p99 < 250, "p99 \(p99) ms") // loose: debug build on a shared CI machine; bench/urgent_latency.py measures release
+        // Behaviour, not speed (bench/urgent_latency.py measures the release build): with a 5 s batch timeout, an
+        // ERROR that waited for its batch to close would take seconds; sent at once it takes milliseconds.
+        #expect(p99 < 1500, "p99 \(p99) ms")
     }
 
     @Test func badUrgentFlagsAreUsageErrorsNamingTheFlag() throws {

@@ -12,7 +12,7 @@ import Pipeline
 /// is no error.
 final class ClickHouseTransport: UrgentTransport {
     let configuration: ClickHouseConfiguration
-    private let connection: ClickHouseConnection
+    private let connection: HTTPConnection
     private let insertTarget: String
     private let rows = ByteBuffer(capacity: 1 << 20)
     private let compressed = ByteBuffer(capacity: 1 << 18)
@@ -23,7 +23,7 @@ final class ClickHouseTransport: UrgentTransport {
 
     init(configuration: ClickHouseConfiguration) {
         self.configuration = configuration
-        connection = ClickHouseConnection(host: configuration.host, port: configuration.port,
+        connection = HTTPConnection(host: configuration.host, port: configuration.port,
                                           user: configuration.user, password: configuration.password)
         var query = "INSERT INTO \(configuration.qualifiedTable) FORMAT JSONEachRow"
         query = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
@@ -89,7 +89,7 @@ final class ClickHouseTransport: UrgentTransport {
         configuration.log("clickhouse \(configuration.url): table \(configuration.qualifiedTable) ready (server \(version))")
     }
 
-    private static func check(_ answer: ClickHouseConnection.Answer) throws {
+    private static func check(_ answer: HTTPConnection.Answer) throws {
         guard answer.status != 200 else { return }
         var text = String(decoding: answer.body.prefix(400), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if let r = text.range(of: ", e.what()") { text = String(text[..<r.lowerBound]) } // 18.16's suffix

@@ -1,11 +1,11 @@
 import Foundation
 
-/// One kept-alive HTTP/1.1 connection to a ClickHouse server's HTTP interface: POST, read the whole answer.
+/// One kept-alive HTTP/1.1 connection: POST, read the whole answer (status and de-chunked body). Shared by the
+/// urgent HTTP transport and the ClickHouse transport (which needs the body: ClickHouse explains a refusal there).
 ///
-/// Blocking, used by one delivery thread. Unlike ``HTTPTransport`` it returns the response body, because
-/// ClickHouse explains a refusal there (`Code: 60, e.displayText() = DB::Exception: Table … doesn't exist`).
-/// A kept-alive connection the server closed meanwhile is replaced once without counting as a failure.
-final class ClickHouseConnection {
+/// Blocking, used by one delivery thread. A kept-alive connection the server closed meanwhile is replaced once
+/// without counting as a failure.
+final class HTTPConnection {
     let host: String
     let port: Int
     private let fixedHead: String
@@ -14,7 +14,7 @@ final class ClickHouseConnection {
 
     struct Answer { var status: Int; var body: [UInt8] }
 
-    init(host: String, port: Int, user: String?, password: String?) {
+    init(host: String, port: Int, user: String? = nil, password: String? = nil) {
         self.host = host
         self.port = port
         var head = "Host: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\nUser-Agent: logpipe\r\nConnection: keep-alive\r\n"
