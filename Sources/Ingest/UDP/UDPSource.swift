@@ -60,6 +60,25 @@ public final class UDPSource {
         udpStats.peakBacklogBytes = peak
     }
 
+    private let liveLock = NSLock()
+    private var liveSnapshot = UDPStats()
+
+    /// A consistent copy of the counters while running (for /metrics); `udpStats` itself belongs to the
+    /// receiving thread until `run` returns.
+    public var liveStats: UDPStats {
+        liveLock.lock()
+        defer { liveLock.unlock() }
+        return liveSnapshot
+    }
+
+    private func publish(kernelDrops: Int) {
+        var s = udpStats
+        s.kernelDrops = kernelDrops
+        liveLock.lock()
+        liveSnapshot = s
+        liveLock.unlock()
+    }
+
     /// The receiving loop: socket → per-peer batches → `emit` (the handoff's queue, so it rarely blocks).
     private func receive(stop: StopSignal, emit: (RawBatch) -> Void) throws {
         // On a busy machine this thread must not wait its turn behind compute work: its lateness is the one
@@ -98,6 +117,7 @@ public final class UDPSource {
             if fds[0].revents != 0 {
                 let caughtUp = try drain(receiver, &framer, &peers, &drops, emit: send)
                 if caughtUp, cutWhenCaughtUp { peers.cutAll(close: .caughtUp, emit: send) }
+                publish(kernelDrops: drops.drops)
             }
             peers.cutExpired(now: nowMillis(), emit: send)
         }

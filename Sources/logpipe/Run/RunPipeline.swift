@@ -96,8 +96,10 @@ final class RunPipeline {
                     throw RuntimeFailure("\(error)") // a busy port or unknown host is a runtime failure (exit 1)
                 }
                 source.pool = rawPool
+                source.cutWhenCaughtUp = urgent != nil
                 runners.append { stop, emit in try source.run(stop: stop, emit: emit); return source.stats }
                 summaries.append { source.summary }
+                udpSources.append(source)
             case let .file(pattern):
                 let store = try checkpointStore()
                 let source = try FileTailSource(pattern: pattern, options: settings.framing, tail: settings.tail,
@@ -118,6 +120,7 @@ final class RunPipeline {
     /// once the batches before them are durable in a segment.
     private var checkpoints: CheckpointStore?
     private var tailSources: [FileTailSource] = []
+    private var udpSources: [UDPSource] = []
 
     private func checkpointStore() throws -> CheckpointStore {
         if let checkpoints { return checkpoints }
@@ -284,7 +287,15 @@ final class RunPipeline {
             }
         }
         let tails = tailSources
+        let udps = udpSources
         pool.every(intervalMillis: 500) {
+            for source in udps {
+                let u = source.liveStats
+                let address = [("address", "\(source.host):\(source.boundPort)")]
+                metrics?.count("logpipe_udp_datagrams_total", labels: address, u.datagrams)
+                metrics?.count("logpipe_udp_malformed_datagrams_total", labels: address, u.malformed)
+                metrics?.count("logpipe_udp_kernel_drops_total", labels: address, u.kernelDrops)
+            }
             metrics?.inFlight.record(pool.pending)
             metrics?.segments.record(sink.segmentsFinalized)
             if let urgent {

@@ -75,10 +75,11 @@ final class PipelineMetrics: @unchecked Sendable {
     private var counted: [String: (Counter, Int)] = [:]
 
     /// Moves a counter up to a cumulative value reported from outside (e.g. the urgent forwarder's totals).
-    func count(_ name: String, _ total: Int) {
+    func count(_ name: String, labels: [(String, String)] = [], _ total: Int) {
+        let key = name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
         lock.lock()
-        let (c, last) = counted[name] ?? (Counter(label: name), 0)
-        counted[name] = (c, max(total, last))
+        let (c, last) = counted[key] ?? (Counter(label: name, dimensions: labels), 0)
+        counted[key] = (c, max(total, last))
         lock.unlock()
         if total > last { c.increment(by: Int64(total - last)) }
     }
