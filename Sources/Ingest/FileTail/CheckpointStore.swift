@@ -19,6 +19,8 @@ public final class CheckpointStore: @unchecked Sendable {
 
     public let path: String
     private let lock = NSLock()
+    /// Serializes writers of the file (held across the temp file and the rename).
+    private let writeLock = NSLock()
     private var entries: [String: Entry] = [:]
     public private(set) var warning: String?
     public var expirySeconds: Double = 7 * 86_400
@@ -56,21 +58,25 @@ public final class CheckpointStore: @unchecked Sendable {
         return best.map { ($0.key, $0.entry) }
     }
 
-    /// Records durable positions and writes the store. Keys are `<fingerprint>@<device>:<inode>`.
+    /// Records durable positions and writes the store. Keys are `<fingerprint>@<device>:<inode>`. Commits may come
+    /// from two threads (an inline sync and the background one): one lock covers the update, the temp file and the
+    /// rename, so they never share a temp file and an older state never replaces a newer one.
     public func commit(_ positions: [SourcePosition], paths: [String: String]) throws {
         guard !positions.isEmpty else { return }
+        writeLock.lock()
+        defer { writeLock.unlock() }
         lock.lock()
         let now = Date().timeIntervalSince1970
         for p in positions {
             // Commits may arrive out of order (a background sync after an inline one); never move back.
             if let old = entries[p.key], old.offset > p.offset { continue }
-            let (fp, device, inode) = Fingerprint.split(p.key)
+            let (_, device, inode) = Fingerprint.split(p.key)
             entries[p.key] = Entry(offset: p.offset, path: paths[p.key] ?? entries[p.key]?.path ?? "", updated: now,
                                    device: device, inode: inode)
-            _ = fp
         }
         entries = entries.filter { now - $0.value.updated < expirySeconds }
-        let data = try JSONEncoder().encode(entries)
+        let data: Data
+        do { data = try JSONEncoder().encode(entries) } catch { lock.unlock(); throw error }
         lock.unlock()
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
