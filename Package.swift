@@ -36,8 +36,10 @@ let package = Package(
         ),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Pipeline"]),
-        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Pipeline"]),
-        .testTarget(name: "logpipeTests", dependencies: ["Sinks", "Pipeline"]),
+        // Test doubles more than one test target needs (a real HTTP receiver on 127.0.0.1).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Pipeline", "TestSupport"]),
+        .testTarget(name: "logpipeTests", dependencies: ["Sinks", "Pipeline", "TestSupport"]),
     ]
 )
 

@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 import Testing
 
 /// The live error-rate monitor (issue 4): crafted input with known rates raises the incidents of each severity

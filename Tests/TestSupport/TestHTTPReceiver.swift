@@ -3,8 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// A real HTTP/1.1 receiver on 127.0.0.1 for the urgent end-to-end tests (a copy of the one in SinksTests:
-/// test targets cannot share code without a helper module). Records POST bodies; can answer 500, hang or be down.
+/// A real HTTP/1.1 receiver on 127.0.0.1, shared by the test targets (SinksTests, logpipeTests): records POST
+/// bodies, their heads and arrival times; can answer 500, hang, close without answer, or be down.
 final class TestHTTPReceiver: @unchecked Sendable {
     enum Mode { case ok, okChunked, error500, hang, closeWithoutAnswer }
 
