@@ -16,6 +16,7 @@ final class IncidentMonitor: @unchecked Sendable {
     private var services: [UInt64: String] = [:]
     private static let serviceNeedle = Array("\"context\":{\"service\":\"".utf8)
     private static let stackNeedle = Array(",\"stack\":\"".utf8)
+    private static let messageNeedle = Array("\"message\":\"".utf8)
     private(set) var raised = 0
 
     init(windowMillis: Int64, enrichment: Enrichment, sessionId: String) {
@@ -61,9 +62,8 @@ final class IncidentMonitor: @unchecked Sendable {
 
     /// The "same error" key: message template group and first stack frame.
     private func errorKey(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
-        let messageNeedle = Array("\"message\":\"".utf8)
         var group = 0
-        if let (s, e) = stringValue(after: messageNeedle, p, n, from: SegmentLine.levelAt) {
+        if let (s, e) = stringValue(after: Self.messageNeedle, p, n, from: SegmentLine.levelAt) {
             group = miner.group(of: miner.add(bytes: UnsafeBufferPointer(start: p + s, count: e - s)))
         }
         var frame = ""
