@@ -42,6 +42,72 @@ struct ClickHouseSinkTests {
         #expect(Set(r.keys) == Set(ClickHouseSchema.columns(lowCardinality: false).map(\.name)))
     }
 
+    /// RowBinary rows decoded by an independent reader: UInt32 LE, UInt16 LE, Int8, then LEB128-sized strings.
+    static func binaryRows(_ text: String) -> (rows: [[String]], rejected: Int, leftover: Int) {
+        let out = ByteBuffer(capacity: 64)
+        let r = Array(text.utf8).withUnsafeBufferPointer { ClickHouseRowBinary.append(lines: $0, to: out) }
+        let b = Array(out.bytes)
+        var i = 0, rows: [[String]] = []
+        func int(_ n: Int) -> Int { defer { i += n }; return (0..<n).reduce(0) { $0 | Int(b[i + $1]) << (8 * $1) } }
+        func string() -> String {
+            var len = 0, shift = 0
+            while true { let c = b[i]; i += 1; len |= Int(c & 0x7f) << shift; shift += 7; if c < 0x80 { break } }
+            defer { i += len }
+            return String(decoding: b[i..<(i + len)], as: UTF8.self)
+        }
+        while i < b.count, rows.count < r.rows {
+            var row = [String(int(4)), String(int(2)), String(int(1))]
+            for _ in 0..<10 { row.append(string()) }
+            rows.append(row)
+        }
+        #expect(rows.count == r.rows)
+        return (rows, r.rejected, b.count - i)
+    }
+
+    @Test func rowBinaryOfAFullEntryHasEveryColumnDecoded() throws {
+        let (rows, rejected, leftover) = Self.binaryRows(Self.full + "\n")
+        #expect(rejected == 0 && leftover == 0)
+        let r = try #require(rows.first)
+        #expect(ClickHouseRowBinary.columns == ClickHouseSchema.columns(lowCardinality: false).map(\.name))
+        #expect(r[0] == "1772359200" && r[1] == "7" && r[2] == "4") // 2026-03-01T10:00:00Z, .007, ERROR
+        #expect(r[3] == "boom \"quoted\" \\ back\nnext é 😀")
+        #expect(Array(r[4...10]) == ["checkout", "1.2.3", "prod", "web-1", "u-42", "s-1", "r-9"])
+        #expect(r[11] == #"{"orderId":"o-1","amount":12.5,"tags":["a","b \"c\""],"nested":{"k":null,"t":true}}"#)
+        #expect(r[12] == "Error: boom\n    at f (a.js:1:2)")
+    }
+
+    @Test func rowBinaryDecodesEveryEscapeAndLeavesAbsentFieldsEmpty() throws {
+        let lines = [
+            #"{"timestamp":"2026-03-01T23:59:59.999Z","level":"DEBUG","message":"\u0001\u00e9\u20ac\/\b\f\r\t\ud83d\ude00 lone \ud800 end"}"#,
+            #"{"timestamp":"1970-01-01T00:00:00Z","level":"FATAL","message":"\#(String(repeating: "\\u00e9", count: 50))"}"#,
+            #"{"timestamp":"2026-03-01T10:00:00Z","level":"NOTICE","message":"unknown level"}"#,
+            #"{"level":"INFO","message":"no timestamp"}"#,
+            "not json",
+        ]
+        let (rows, rejected, leftover) = Self.binaryRows(lines.joined(separator: "\n") + "\n")
+        #expect(rows.count == 2 && rejected == 3 && leftover == 0)
+        #expect(rows[0][0] == "1772409599" && rows[0][1] == "999" && rows[0][2] == "1")
+        #expect(rows[0][3] == "\u{1}é€/\u{8}\u{c}\r\t😀 lone \u{fffd} end")
+        #expect(rows[0][4...].allSatisfy { $0.isEmpty })
+        // Escaped 300 bytes (a two-byte length slot), decoded 100 (a one-byte length): the text moves back.
+        #expect(rows[1][0] == "0" && rows[1][2] == "5" && rows[1][3] == String(repeating: "é", count: 50))
+    }
+
+    @Test func rowBinaryOnlyForTheDocumentedColumnTypes() {
+        for low in [false, true] {
+            #expect(ClickHouseRowBinary.matches(columns: ClickHouseSchema.columns(lowCardinality: low)))
+            // Extra columns take their defaults; the types of ours must be the documented ones.
+            #expect(ClickHouseRowBinary.matches(columns: ClickHouseSchema.columns(lowCardinality: low) + [("region", "String")]))
+        }
+        var other = ClickHouseSchema.columns(lowCardinality: false)
+        other[2].type = "LowCardinality(String)" // level
+        #expect(!ClickHouseRowBinary.matches(columns: other))
+        #expect(!ClickHouseRowBinary.matches(columns: Array(ClickHouseSchema.columns(lowCardinality: false).dropLast())))
+        other = ClickHouseSchema.columns(lowCardinality: false)
+        other[0].type = "DateTime64(3)"
+        #expect(!ClickHouseRowBinary.matches(columns: other))
+    }
+
     @Test func absentOptionalFieldsAreLeftOutForTheColumnDefault() throws {
         let line = #"{"timestamp":"2026-03-01T23:59:59.999Z","level":"INFO","message":"","context":{"service":"s","version":"v","environment":"e","host":"h","sessionId":"s-1","requestId":"r-1"}}"#
         let (rows, text, _) = Self.rows(line + "\n")

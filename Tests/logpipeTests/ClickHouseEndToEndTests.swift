@@ -24,7 +24,7 @@ struct ClickHouseEndToEndTests {
         let levels = ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
         var fields = [
             #""timestamp":"2026-03-0\#(1 + n % 3)T10:\#(String(format: "%02d", n / 60 % 60)):\#(String(format: "%02d", n % 60)).\#(String(format: "%03d", n % 1000))Z""#,
-            #""level":"\#(levels[n % 5])""#, #""message":"event \#(n) \"quoted\" \\ é\tend""#,
+            #""level":"\#(levels[n % 5])""#, #""message":"event \#(n) \"quoted\" \\ é\tend \u0001 \ud83d\ude00 /""#,
             #""service":"svc-\#(n % 4)""#, #""version":"1.\#(n % 3)""#, #""environment":"prod""#, #""host":"web-\#(n % 2)""#,
             #""sessionId":"s-\#(n / 10)""#, #""requestId":"r-\#(n)""#,
         ]
@@ -86,11 +86,13 @@ struct ClickHouseEndToEndTests {
         let lines = try Self.entryLines(0..<600)
         #expect(lines.count == 600)
         let state = TempDir("logpipe-ch-state")
-        let sink = try Self.sink(server, state: state.path)
+        let log = LogLines()
+        let sink = try Self.sink(server, state: state.path, log: log.append)
         Self.submit(sink, lines, chunk: 97)
         #expect(sink.drain(timeoutMillis: 30_000), "\(sink.summary) \(sink.lastError ?? "")")
         #expect(sink.summary == "clickhouse: 600 inserted, 0 spooled, 0 refused")
         sink.close()
+        #expect(log.lines.contains { $0.contains("inserting into default.logs as RowBinary") }, "\(log.lines)")
         let rows = try server.rows("SELECT *, toUnixTimestamp(timestamp) AS epoch FROM default.logs ORDER BY toUInt32(substring(request_id, 3))")
         #expect(rows.count == 600)
         for (line, row) in zip(lines, rows) {
@@ -116,6 +118,34 @@ struct ClickHouseEndToEndTests {
         let create = try server.query("SHOW CREATE TABLE default.logs")
         #expect(create.contains("PARTITION BY toYYYYMMDD(timestamp)") && create.contains("ORDER BY (service, level, timestamp)"), "\(create)")
         #expect(try server.number("SELECT count() FROM system.parts WHERE table = 'logs' AND active AND partition = '20260302'") >= 1)
+    }
+
+    /// A table of the user's own with other column types (and one more column): the sink falls back to JSONEachRow
+    /// (which needs every column of ours to exist: 18.16 refuses unknown keys), every row arrives.
+    @Test(.timeLimit(.minutes(3)))
+    func aTableWithOtherColumnTypesGetsJSONEachRow() throws {
+        let server = try ClickHouseTestServer()
+        _ = try server.query("""
+            CREATE TABLE default.custom (timestamp DateTime('UTC'), timestamp_ms UInt32, level String, message String,
+            service String, version String, environment String, host String, user_id String, session_id String,
+            request_id String, metadata String, stack String, region String)
+            ENGINE = MergeTree ORDER BY (level, timestamp)
+            """)
+        let lines = try Self.entryLines(0..<300)
+        let state = TempDir("logpipe-ch-state")
+        let log = LogLines()
+        let sink = try Self.sink(server, table: "custom", create: false, state: state.path, log: log.append)
+        Self.submit(sink, lines)
+        #expect(sink.drain(timeoutMillis: 30_000), "\(sink.summary) \(sink.lastError ?? "")")
+        sink.close()
+        #expect(log.lines.contains { $0.contains("as JSONEachRow") }, "\(log.lines)")
+        let rows = try server.rows("SELECT level, message, request_id, region FROM default.custom ORDER BY toUInt32(substring(request_id, 3))")
+        #expect(rows.count == 300)
+        for (line, row) in zip(lines, rows) {
+            let expected = try Self.expectedRow(line)
+            #expect(row["level"] as? String == expected["level"] && row["message"] as? String == expected["message"])
+            #expect(row["request_id"] as? String == expected["request_id"] && row["region"] as? String == "")
+        }
     }
 
     @Test(.timeLimit(.minutes(3)))

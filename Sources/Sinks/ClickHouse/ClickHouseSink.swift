@@ -3,8 +3,9 @@ import Pipeline
 
 /// Ships every entry to a ClickHouse table (issue 9), with the urgent path's delivery guarantees.
 ///
-/// `submit` appends the entries to a durable ``UrgentSpool`` in `<state-dir>/clickhouse/<name>/` and
-/// fdatasyncs before returning (that is *accepted*); one ``UrgentDelivery`` thread reads the spool in order and
+/// `submit` appends the entries to a durable ``UrgentSpool`` in `<state-dir>/clickhouse/<name>/` (group commit:
+/// written at once, fdatasynced at least every second and before each retry backoff; the entries are in the
+/// segments too, and tail checkpoints wait for the insert's answer); one ``UrgentDelivery`` thread reads the spool in order and
 /// inserts everything pending (up to `maxRequestBytes` per insert) through ``ClickHouseTransport``, committing
 /// only after ClickHouse answered 200, retrying with ``RetryPolicy`` backoff while the server is down or
 /// refusing. At-least-once: a re-sent insert duplicates rows (docs/clickhouse.md shows how to drop them).
@@ -20,7 +21,8 @@ public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
     public init(configuration: ClickHouseConfiguration) throws {
         self.configuration = configuration
         let dir = configuration.stateDirectory + "/clickhouse/" + configuration.spoolName
-        spool = try UrgentSpool(directory: dir, maxBytes: configuration.spoolMaxBytes, log: configuration.log)
+        spool = try UrgentSpool(directory: dir, maxBytes: configuration.spoolMaxBytes, syncIntervalMillis: 1000,
+                                 log: configuration.log)
         transport = ClickHouseTransport(configuration: configuration)
         let urgent = UrgentConfiguration(destinations: [], stateDirectory: configuration.stateDirectory,
                                          spoolMaxBytes: configuration.spoolMaxBytes,

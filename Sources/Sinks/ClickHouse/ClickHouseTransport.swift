@@ -2,8 +2,10 @@ import CDeflate
 import Foundation
 import Pipeline
 
-/// Inserts spooled entries into a ClickHouse table: `INSERT INTO db.table FORMAT JSONEachRow` over the HTTP
-/// interface, rows made by ``ClickHouseRow``, body gzip-compressed unless told otherwise.
+/// Inserts spooled entries into a ClickHouse table over the HTTP interface, body gzip-compressed unless told
+/// otherwise: `INSERT INTO db.table (columns) FORMAT RowBinary` (rows by ``ClickHouseRowBinary``) when the table's
+/// columns have the documented types — checked in `system.columns` before the first insert — else
+/// `INSERT INTO db.table FORMAT JSONEachRow` (rows by ``ClickHouseRow``), which tolerates other column types.
 ///
 /// Used by one ``UrgentDelivery`` thread in place of ``HTTPTransport``. A 200 answer means the server has
 /// written the rows: the delivery thread then commits the spool. Any other answer (the exception text is in
@@ -14,6 +16,9 @@ final class ClickHouseTransport: UrgentTransport {
     let configuration: ClickHouseConfiguration
     private let connection: HTTPConnection
     private let insertTarget: String
+    private let rowBinaryTarget: String
+    /// RowBinary or JSONEachRow, decided once the table's columns were seen (nil before).
+    private var rowBinary: Bool?
     private let rows = ByteBuffer(capacity: 1 << 20)
     private let compressed = ByteBuffer(capacity: 1 << 18)
     private let compressor: OpaquePointer?
@@ -25,14 +30,16 @@ final class ClickHouseTransport: UrgentTransport {
         self.configuration = configuration
         connection = HTTPConnection(host: configuration.host, port: configuration.port,
                                           user: configuration.user, password: configuration.password)
-        var query = "INSERT INTO \(configuration.qualifiedTable) FORMAT JSONEachRow"
-        query = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
-        var target = "/?query=" + query
-        if configuration.compression == .gzip { target += "&enable_http_compression=1" }
-        for s in configuration.settings {
-            target += "&" + s.name + "=" + (s.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s.value)
+        func target(_ insert: String) -> String {
+            var target = "/?query=" + (insert.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? insert)
+            if configuration.compression == .gzip { target += "&enable_http_compression=1" }
+            for s in configuration.settings {
+                target += "&" + s.name + "=" + (s.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s.value)
+            }
+            return target
         }
-        insertTarget = target
+        insertTarget = target("INSERT INTO \(configuration.qualifiedTable) FORMAT JSONEachRow")
+        rowBinaryTarget = target("INSERT INTO \(configuration.qualifiedTable) (\(ClickHouseRowBinary.columns.joined(separator: ", "))) FORMAT RowBinary")
         compressor = configuration.compression == .gzip ? libdeflate_alloc_compressor(1) : nil
         tableReady = !configuration.createTable
     }
@@ -47,15 +54,18 @@ final class ClickHouseTransport: UrgentTransport {
             try createTable()
             tableReady = true
         }
+        let binary = try rowBinary ?? chooseFormat()
         rows.removeAll()
-        let made = batch.bytes.withUnsafeBufferPointer { ClickHouseRow.append(lines: $0, to: rows) }
+        let made = batch.bytes.withUnsafeBufferPointer {
+            binary ? ClickHouseRowBinary.append(lines: $0, to: rows) : ClickHouseRow.append(lines: $0, to: rows)
+        }
         if made.rejected > 0 {
             counterLock.lock(); rejectedLines += made.rejected; counterLock.unlock()
             configuration.log("clickhouse \(configuration.url): left out \(made.rejected) spooled line(s) that are not entries")
         }
         guard made.rows > 0 else { return }
         var body = UnsafeRawBufferPointer(rows.bytes)
-        var headers = "Content-Type: application/x-ndjson\r\n"
+        var headers = binary ? "Content-Type: application/octet-stream\r\n" : "Content-Type: application/x-ndjson\r\n"
         if let c = compressor {
             compressed.removeAll()
             let bound = libdeflate_gzip_compress_bound(c, rows.count)
@@ -66,9 +76,27 @@ final class ClickHouseTransport: UrgentTransport {
                 headers += "Content-Encoding: gzip\r\n"
             }
         }
-        let answer = try connection.post(insertTarget, body: body, headers: headers,
+        let answer = try connection.post(binary ? rowBinaryTarget : insertTarget, body: body, headers: headers,
                                          timeoutMillis: configuration.requestTimeoutMillis)
         try Self.check(answer)
+    }
+
+    /// RowBinary when the table lists every documented column with its documented type, JSONEachRow when it
+    /// lists others; when it lists none (no table yet, or a server that does not say) JSONEachRow for this
+    /// insert and the question is asked again next time.
+    func chooseFormat() throws -> Bool {
+        let answer = try query("SELECT name, type FROM system.columns WHERE database = '\(configuration.database)' AND table = '\(configuration.table)' FORMAT TabSeparated")
+        let columns = answer.split(separator: "\n").compactMap { line -> (name: String, type: String)? in
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            guard parts.count == 2 else { return nil }
+            return (String(parts[0]), String(parts[1]).replacingOccurrences(of: "\\'", with: "'"))
+        }
+        guard !columns.isEmpty else { return false }
+        let binary = ClickHouseRowBinary.matches(columns: columns)
+        rowBinary = binary
+        configuration.log("clickhouse \(configuration.url): inserting into \(configuration.qualifiedTable) as " +
+                          (binary ? "RowBinary (the documented column types)" : "JSONEachRow (its columns differ from the documented schema)"))
+        return binary
     }
 
     /// Runs one statement (the body) and returns the answer's text; throws unless the status is 200.

@@ -87,6 +87,7 @@ final class UrgentDelivery: @unchecked Sendable {
                     failingSince = monotonicMillis()
                     log("\(label) \(destination): delivery failed (\(error)); retrying with backoff, entries stay in the spool")
                 }
+                spool.syncPending() // a group-commit spool: what waits for the receiver is on disk
                 sleep(millis: retry.delayMillis(attempt: attempt))
             }
         }
