@@ -37,18 +37,13 @@ lz4_once() {
 tail_once() {
   local segs=$OUT/tail-segs state=$OUT/tail-state err=$OUT/tail-stderr.txt
   rm -rf "$segs" "$state"
-  local t0 t1 t2 pid offset deadline
+  local t0 t1 t2 pid
   t0=$(now)
   "$BIN" run --input "file:$TAILED" --out "$segs" --state-dir "$state" --batch-timeout "$BATCH_TIMEOUT" 2> "$err" &
   pid=$!
-  deadline=$(( $(date +%s) + 120 ))
-  while :; do
-    offset=$(grep -o '"offset":[0-9]*' "$state/checkpoints.json" 2>/dev/null | cut -d: -f2 | sort -n | tail -1 || true)
-    [ "${offset:-0}" = "$BYTES" ] && break
-    if ! kill -0 "$pid" 2>/dev/null; then echo "logpipe ended early:" >&2; cat "$err" >&2; exit 1; fi
-    if [ "$(date +%s)" -gt "$deadline" ]; then kill -KILL "$pid"; echo "not caught up in 120 s" >&2; exit 1; fi
-    sleep 0.01
-  done
+  python3 bench/wait_checkpoint.py "$state" "$BYTES" "$pid" 120 || {
+    rc=$?; [ $rc = 2 ] && kill -KILL "$pid"
+    echo "logpipe $([ $rc = 2 ] && echo 'not caught up in 120 s' || echo 'ended early'):" >&2; cat "$err" >&2; exit 1; }
   t1=$(now)
   kill -TERM "$pid"
   wait "$pid" || { echo "logpipe exit status $?:" >&2; cat "$err" >&2; exit 1; }

@@ -213,6 +213,38 @@ struct ClickHouseSinkTests {
         #expect(log.contains("clickhouse http://127.0.0.1:\(receiver.port): delivery failed"))
     }
 
+    /// The delivery reads the next batch ahead while an insert is in flight; across many small spool files and
+    /// requests every entry still goes out once, in order, and the spool ends empty.
+    @Test(.timeLimit(.minutes(1)))
+    func readAheadAcrossSpoolFilesKeepsOrderAndLosesNothing() throws {
+        let receiver = try TestHTTPReceiver(mode: .ok)
+        let dir = SinkTempDir()
+        // 1 MiB spool bound: 128 KiB spool files; 16 KiB requests: a few hundred inserts crossing files.
+        let config = try ClickHouseConfiguration(url: "http://127.0.0.1:\(receiver.port)", compression: .none,
+                                                 stateDirectory: dir.path, spoolMaxBytes: 1 << 20,
+                                                 maxRequestBytes: 16 << 10, retry: RetryPolicy(initialMillis: 20, maxMillis: 100),
+                                                 log: { _ in })
+        let sink = try ClickHouseSink(configuration: config)
+        defer { sink.close() }
+        var next = 0
+        for _ in 0..<30 { // in rounds, so the spool stays under its bound while files roll and are deleted
+            let text = (next..<(next + 200)).map { UrgentForwarderTests.entry($0, pad: 200) + "\n" }.joined()
+            Array(text.utf8).withUnsafeBufferPointer { sink.submit($0, count: 200) }
+            next += 200
+            #expect(sink.drain(timeoutMillis: 10_000))
+        }
+        #expect(sink.summary == "clickhouse: 6000 inserted, 0 spooled, 0 refused")
+        let inserts = zip(receiver.heads, receiver.bodies).filter { $0.0.hasPrefix("POST /?query=INSERT") }
+        #expect(inserts.count > 100)
+        let ids = inserts.flatMap { String(decoding: $0.1, as: UTF8.self).split(separator: "\n") }.map { line -> Int in
+            guard let r = line.range(of: #""request_id":"req-"#) else { return -1 }
+            return Int(line[r.upperBound...].prefix { $0.isNumber }) ?? -1
+        }
+        #expect(ids == Array(0..<6000))
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/clickhouse/" + config.spoolName)
+        #expect(files.filter { $0.hasSuffix(".spool") }.count == 1, "\(files)")
+    }
+
     func gunzip(_ data: [UInt8]) throws -> [UInt8] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/gzip")

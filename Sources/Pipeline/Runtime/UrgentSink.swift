@@ -19,6 +19,9 @@ public protocol UrgentSink: AnyObject, Sendable {
     var failingSinceMillis: Int64? { get }
     /// The last delivery error, for /health.
     var lastError: String? { get }
+    /// Makes everything submitted so far durable (a spool that commits in groups fsyncs now). Called before
+    /// file-tail checkpoints move past the entries; thread-safe.
+    func sync()
 }
 
 // The health and counter members are requirements (not only extension members), so a sink seen through
@@ -27,4 +30,5 @@ extension UrgentSink {
     public var counters: [String: Int] { [:] }
     public var failingSinceMillis: Int64? { nil }
     public var lastError: String? { nil }
+    public func sync() {}
 }

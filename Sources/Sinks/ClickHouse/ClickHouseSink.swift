@@ -74,6 +74,9 @@ public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
                 "retried": delivery.health.failures, "rejected": transport.rejected]
     }
 
+    /// The spool commits in groups: fsync what is not yet on disk (before tail checkpoints move past it).
+    public func sync() { spool.syncPending() }
+
     public var failingSinceMillis: Int64? { delivery.health.since }
 
     public var lastError: String? {

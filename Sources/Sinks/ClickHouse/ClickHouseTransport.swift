@@ -19,9 +19,9 @@ final class ClickHouseTransport: UrgentTransport {
     private let rowBinaryTarget: String
     /// RowBinary or JSONEachRow, decided once the table's columns were seen (nil before).
     private var rowBinary: Bool?
-    private let rows = ByteBuffer(capacity: 1 << 20)
-    private let compressed = ByteBuffer(capacity: 1 << 18)
+    /// One compressor for `deliver`, one for `prepare` (libdeflate's are not shared between threads).
     private let compressor: OpaquePointer?
+    private let aheadCompressor: OpaquePointer?
     private var tableReady: Bool
     private let counterLock = NSLock()
     private var rejectedLines = 0
@@ -41,44 +41,77 @@ final class ClickHouseTransport: UrgentTransport {
         insertTarget = target("INSERT INTO \(configuration.qualifiedTable) FORMAT JSONEachRow")
         rowBinaryTarget = target("INSERT INTO \(configuration.qualifiedTable) (\(ClickHouseRowBinary.columns.joined(separator: ", "))) FORMAT RowBinary")
         compressor = configuration.compression == .gzip ? libdeflate_alloc_compressor(1) : nil
+        aheadCompressor = configuration.compression == .gzip ? libdeflate_alloc_compressor(1) : nil
         tableReady = !configuration.createTable
     }
 
-    deinit { if let c = compressor { libdeflate_free_compressor(c) } }
+    deinit { for c in [compressor, aheadCompressor] { if let c { libdeflate_free_compressor(c) } } }
 
     /// Lines in the spool that were not entries (left out of inserts).
     var rejected: Int { counterLock.lock(); defer { counterLock.unlock() }; return rejectedLines }
+
+    /// Rows and compression are made ahead, on the delivery's read-ahead thread, once the format is known.
+    var preparesAhead: Bool { true }
+
+    func prepare(_ batch: inout UrgentSpool.Batch) {
+        counterLock.lock()
+        let binary = rowBinary
+        counterLock.unlock()
+        guard let binary else { return } // the format is not known yet: `deliver` asks the server first
+        batch.prepared = Insert(batch, binary: binary, compressor: aheadCompressor)
+    }
 
     func deliver(_ batch: UrgentSpool.Batch) throws {
         if !tableReady {
             try createTable()
             tableReady = true
         }
-        let binary = try rowBinary ?? chooseFormat()
-        rows.removeAll()
-        let made = batch.bytes.withUnsafeBufferPointer {
-            binary ? ClickHouseRowBinary.append(lines: $0, to: rows) : ClickHouseRow.append(lines: $0, to: rows)
+        counterLock.lock()
+        let known = rowBinary
+        counterLock.unlock()
+        let binary = try known ?? chooseFormat()
+        let insert = (batch.prepared as? Insert).flatMap { $0.binary == binary ? $0 : nil }
+            ?? Insert(batch, binary: binary, compressor: compressor)
+        if insert.rejected > 0 {
+            counterLock.lock(); rejectedLines += insert.rejected; counterLock.unlock()
+            configuration.log("clickhouse \(configuration.url): left out \(insert.rejected) spooled line(s) that are not entries")
         }
-        if made.rejected > 0 {
-            counterLock.lock(); rejectedLines += made.rejected; counterLock.unlock()
-            configuration.log("clickhouse \(configuration.url): left out \(made.rejected) spooled line(s) that are not entries")
-        }
-        guard made.rows > 0 else { return }
-        var body = UnsafeRawBufferPointer(rows.bytes)
-        var headers = binary ? "Content-Type: application/octet-stream\r\n" : "Content-Type: application/x-ndjson\r\n"
-        if let c = compressor {
-            compressed.removeAll()
-            let bound = libdeflate_gzip_compress_bound(c, rows.count)
-            compressed.reserve(bound)
-            compressed.count = libdeflate_gzip_compress(c, rows.base, rows.count, compressed.end, bound)
-            if compressed.count > 0 {
-                body = UnsafeRawBufferPointer(compressed.bytes)
-                headers += "Content-Encoding: gzip\r\n"
-            }
-        }
-        let answer = try connection.post(binary ? rowBinaryTarget : insertTarget, body: body, headers: headers,
-                                         timeoutMillis: configuration.requestTimeoutMillis)
+        guard insert.rows > 0 else { return }
+        let answer = try connection.post(binary ? rowBinaryTarget : insertTarget, body: UnsafeRawBufferPointer(insert.body.bytes),
+                                         headers: insert.headers, timeoutMillis: configuration.requestTimeoutMillis)
         try Self.check(answer)
+    }
+
+    /// One insert's body (rows, compressed unless told otherwise) and headers.
+    final class Insert {
+        let binary: Bool
+        let rows: Int
+        let rejected: Int
+        let body: ByteBuffer
+        let headers: String
+
+        init(_ batch: UrgentSpool.Batch, binary: Bool, compressor: OpaquePointer?) {
+            self.binary = binary
+            let rowBytes = ByteBuffer(capacity: batch.bytes.count + batch.count * 16 + 4096)
+            let made = batch.bytes.withUnsafeBufferPointer {
+                binary ? ClickHouseRowBinary.append(lines: $0, to: rowBytes) : ClickHouseRow.append(lines: $0, to: rowBytes)
+            }
+            rows = made.rows
+            rejected = made.rejected
+            var headers = binary ? "Content-Type: application/octet-stream\r\n" : "Content-Type: application/x-ndjson\r\n"
+            var body = rowBytes
+            if let c = compressor, made.rows > 0 {
+                let bound = libdeflate_gzip_compress_bound(c, rowBytes.count)
+                let compressed = ByteBuffer(capacity: bound)
+                compressed.count = libdeflate_gzip_compress(c, rowBytes.base, rowBytes.count, compressed.end, bound)
+                if compressed.count > 0 {
+                    body = compressed
+                    headers += "Content-Encoding: gzip\r\n"
+                }
+            }
+            self.body = body
+            self.headers = headers
+        }
     }
 
     /// RowBinary when the table lists every documented column with its documented type, JSONEachRow when it
@@ -93,7 +126,7 @@ final class ClickHouseTransport: UrgentTransport {
         }
         guard !columns.isEmpty else { return false }
         let binary = ClickHouseRowBinary.matches(columns: columns)
-        rowBinary = binary
+        counterLock.lock(); rowBinary = binary; counterLock.unlock()
         configuration.log("clickhouse \(configuration.url): inserting into \(configuration.qualifiedTable) as " +
                           (binary ? "RowBinary (the documented column types)" : "JSONEachRow (its columns differ from the documented schema)"))
         return binary

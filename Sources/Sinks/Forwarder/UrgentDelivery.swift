@@ -63,14 +63,30 @@ final class UrgentDelivery: @unchecked Sendable {
     private func run() {
         var attempt = 0
         var failingSince: Int64?
+        // With a transport that prepares requests (ClickHouse: rows, compression), the next batch is read and
+        // prepared on this queue while the current request is in flight.
+        let readAhead = transport.preparesAhead ? DispatchQueue(label: "logpipe-\(label)-read-ahead") : nil
+        var ahead: UrgentSpool.Batch?
         while true {
-            guard let batch = nextBatch() else { break }
+            guard let batch = takeAhead(&ahead) ?? nextBatch() else { break }
+            let next = ReadAhead()
+            if let readAhead {
+                let end = batch.end
+                readAhead.async { [self] in
+                    guard var b = spool.peek(from: end, maxBytes: maxRequestBytes) else { return }
+                    transport.prepare(&b)
+                    next.batch = b
+                }
+            }
+            defer { readAhead?.sync {} } // the read-ahead never outlives its turn
             do {
                 try transport.deliver(batch)
                 if let since = failingSince {
                     log("\(label) \(destination): delivering again after \(attempt) failed attempt(s) over \(monotonicMillis() - since) ms")
                 }
                 spool.commit(batch.end, count: batch.count)
+                readAhead?.sync {}
+                ahead = next.batch
                 attempt = 0
                 failingSince = nil
                 let c = spool.condition
@@ -96,6 +112,17 @@ final class UrgentDelivery: @unchecked Sendable {
         c.lock(); finished = true; c.broadcast(); c.unlock()
     }
 
+    /// The read-ahead batch when it starts where the spool's committed position now is (it does unless the
+    /// committed position moved to a file that did not exist when the batch was read); nil when stopping.
+    private func takeAhead(_ ahead: inout UrgentSpool.Batch?) -> UrgentSpool.Batch? {
+        guard let b = ahead else { return nil }
+        ahead = nil
+        let c = spool.condition
+        c.lock()
+        defer { c.unlock() }
+        return !stopping && b.start == spool.committed ? b : nil
+    }
+
     /// Waits for pending entries; nil when stopping.
     private func nextBatch() -> UrgentSpool.Batch? {
         let c = spool.condition
@@ -119,4 +146,9 @@ final class UrgentDelivery: @unchecked Sendable {
         while !stopping, Date() < until { _ = c.wait(until: until) }
         c.unlock()
     }
+}
+
+/// The batch a read-ahead produced (written on the read-ahead queue, read after waiting for it).
+private final class ReadAhead: @unchecked Sendable {
+    var batch: UrgentSpool.Batch?
 }

@@ -30,9 +30,17 @@ public final class UrgentSpool: @unchecked Sendable {
         public var bytes: [UInt8] = []
         /// End offset in `bytes` of each entry.
         public var lineEnds: [Int] = []
-        /// The position after the last entry.
+        /// The position of the first entry and the one after the last.
+        public var start: Position
         public var end: Position
         public var count: Int { lineEnds.count }
+        /// What the transport made of the entries ahead of their turn (``UrgentTransport/prepare(_:)``).
+        var prepared: AnyObject?
+
+        init(start: Position) {
+            self.start = start
+            end = start
+        }
     }
 
     let directory: String
@@ -231,8 +239,33 @@ public final class UrgentSpool: @unchecked Sendable {
             return read(maxBytes: maxBytes)
         }
         guard fileSize > from.offset, let fd = readDescriptor(from.file) else { return nil }
-        var batch = Batch(end: from)
-        var chunk = [UInt8](repeating: 0, count: min(fileSize - from.offset, max(maxBytes, 64 << 10)))
+        return load(fd: fd, from: from, fileSize: fileSize, maxBytes: maxBytes)
+    }
+
+    /// Read-ahead for a transport that prepares the next request while one is in flight: up to `maxBytes` of
+    /// entries from `position` (the end of the batch in flight), moving to the next file at the end of one,
+    /// without touching the committed position. Its own file descriptor: safe beside `read` and `commit`.
+    func peek(from position: Position, maxBytes: Int) -> Batch? {
+        condition.lock()
+        var from = position
+        var fileSize = files.first(where: { $0.seq == from.file })?.size ?? 0
+        if fileSize <= from.offset, let next = files.first(where: { $0.seq > from.file }) {
+            from = Position(file: next.seq, offset: SpoolRecord.magic.count)
+            fileSize = next.size
+        }
+        condition.unlock()
+        guard fileSize > from.offset else { return nil }
+        let fd = open(path(from.file), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        return load(fd: fd, from: from, fileSize: fileSize, maxBytes: maxBytes)
+    }
+
+    /// The entries of file descriptor `fd` from `from` up to `fileSize`, at most `maxBytes` (at least one).
+    private func load(fd: Int32, from: Position, fileSize: Int, maxBytes: Int) -> Batch? {
+        var batch = Batch(start: from)
+        var chunk = [UInt8](repeating: 0, count: min(fileSize - from.offset, 1 << 20))
+        batch.bytes.reserveCapacity(min(fileSize - from.offset, maxBytes))
         var off = from.offset
         while off < fileSize, batch.bytes.count < maxBytes {
             let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, min($0.count, fileSize - off), off_t(off)) }

@@ -6,6 +6,16 @@
 protocol UrgentTransport: AnyObject {
     func deliver(_ batch: UrgentSpool.Batch) throws
     func close()
+    /// True when ``prepare(_:)`` does work worth overlapping with the request in flight.
+    var preparesAhead: Bool { get }
+    /// Readies `batch`'s request (`batch.prepared`) on the delivery's read-ahead thread while the previous
+    /// request is in flight; thread-safe against `deliver`. `deliver` works without it.
+    func prepare(_ batch: inout UrgentSpool.Batch)
+}
+
+extension UrgentTransport {
+    var preparesAhead: Bool { false }
+    func prepare(_ batch: inout UrgentSpool.Batch) {}
 }
 
 extension UrgentDestination {

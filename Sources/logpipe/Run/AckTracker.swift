@@ -7,10 +7,14 @@ final class AckTracker: @unchecked Sendable {
     private let store: CheckpointStore?
     private let sources: [FileTailSource]
     private var pending: [String: SourcePosition] = [:]
+    /// Runs before positions are committed: other sinks that hold the same entries make them durable too
+    /// (the ClickHouse spool's group commit), so a checkpoint never runs ahead of any of them.
+    private let beforeCommit: (@Sendable () -> Void)?
 
-    init(store: CheckpointStore?, sources: [FileTailSource]) {
+    init(store: CheckpointStore?, sources: [FileTailSource], beforeCommit: (@Sendable () -> Void)? = nil) {
         self.store = store
         self.sources = sources
+        self.beforeCommit = beforeCommit
     }
 
     func written(_ batch: EncodedBatch) {
@@ -31,6 +35,7 @@ final class AckTracker: @unchecked Sendable {
     /// Commits positions known to be durable; may run on another thread (the store is thread-safe).
     func commit(_ positions: [SourcePosition]) throws {
         guard let store, !positions.isEmpty else { return }
+        beforeCommit?()
         var paths: [String: String] = [:]
         for s in sources { paths.merge(s.pathsByKey()) { a, _ in a } }
         try store.commit(positions, paths: paths)

@@ -228,7 +228,9 @@ final class RunPipeline {
                                                             enrichment: settings.encoder.enrichment,
                                                             sessionId: newSessionId())
         let incidentCompressor = settings.segments.codec.makeCompressor(level: settings.segments.codecLevel)
-        let acks = AckTracker(store: checkpoints, sources: tailSources)
+        var syncClickhouse: (@Sendable () -> Void)?
+        if let clickhouse { syncClickhouse = { clickhouse.sync() } }
+        let acks = AckTracker(store: checkpoints, sources: tailSources, beforeCommit: syncClickhouse)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = OrderedWorkPool<Worker, CompressedBatch>(
             workers: workers, maxInFlight: workers * 2 + 1,
