@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ClickHouse insert benchmark (issue 9): 1,000,000 generated entries inserted by `logpipe run --clickhouse`
-# (the whole pipeline: parse, enrich, segments, spool, row transform, gzip, HTTP inserts) against the server's
+# (the whole pipeline: parse, enrich, segments, spool, row transform, gzip, HTTP inserts; `only`: with
+# --clickhouse-only, no segment files, the job clickhouse-client does) against the server's
 # own limit, `clickhouse-client` inserting the same rows as JSONEachRow from a file, in the same run against the
 # same private server (scripts/clickhouse_server.sh). Prints seconds, entries/s and the ratio (target ≥ 0.8).
 # Usage: bench/clickhouse_bench.sh [path/to/release/logpipe]   (LINES=1000000 RUNS=3 PORT=28123 by default)
@@ -85,6 +86,8 @@ results=$(
   measure "clickhouse-client"   "clickhouse-client --port $((PORT + 1)) --query 'INSERT INTO default.logs FORMAT JSONEachRow' < $ROWS"
   measure "logpipe-gzip"        "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL < $INPUT"
   measure "logpipe-none"        "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL --clickhouse-compression none < $INPUT"
+  measure "logpipe-only-gzip"   "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL --clickhouse-only < $INPUT"
+  measure "logpipe-only-none"   "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL --clickhouse-only --clickhouse-compression none < $INPUT"
 )
 echo "ClickHouse $SERVER_VERSION, $LINES entries (rows file $(stat -c %s "$ROWS") bytes), best of $RUNS runs, $(nproc) cores"
 printf '%-20s %9s %12s %10s\n' name seconds entries/s vs-client

@@ -232,6 +232,23 @@ struct ClickHouseEndToEndTests {
         #expect(RunSummary(stderr: r.stderrText)?.entriesOut == 5000)
     }
 
+    /// `--clickhouse-only`: every entry in the table, no segment file written.
+    @Test(.timeLimit(.minutes(3)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    func clickhouseOnlyInsertsEveryEntryAndWritesNoSegments() throws {
+        let server = try ClickHouseTestServer()
+        let dir = TempDir("logpipe-ch-run")
+        let input = (0..<3000).map(Self.inputLine).joined(separator: "\n") + "\n"
+        let r = try logpipe(["run", "--out", dir.file("out"), "--state-dir", dir.file("state"),
+                             "--clickhouse", server.url, "--clickhouse-create", "--clickhouse-only"],
+                            stdin: Data(input.utf8), environment: cleanEnvironment(), timeout: 120)
+        #expect(r.status == 0, "\(r.stderrText)")
+        #expect(r.stderrText.contains("clickhouse: 3000 inserted, 0 spooled, 0 refused"), "\(r.stderrText)")
+        #expect(RunSummary(stderr: r.stderrText)?.entriesOut == 3000)
+        #expect(try server.number("SELECT uniqExact(request_id) FROM default.logs") == 3000)
+        let segments = (try? FileManager.default.contentsOfDirectory(atPath: dir.file("out"))) ?? []
+        #expect(segments.isEmpty, "\(segments)")
+    }
+
     @Test(.timeLimit(.minutes(3)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
     func runWithTheServerDownSpoolsAndTheNextRunDelivers() throws {
         let server = try ClickHouseTestServer(start: false)
@@ -257,6 +274,7 @@ struct ClickHouseEndToEndTests {
             (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-table", "logs;drop"], "--clickhouse-table"),
             (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-compression", "zstd"], "--clickhouse-compression"),
             (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-spool-max", "12Q"], "--clickhouse-spool-max"),
+            (["--clickhouse-only"], "--clickhouse-only"),
         ]
         for (args, flag) in cases {
             let dir = TempDir("logpipe-ch-run")

@@ -81,6 +81,8 @@ extension ConfigKey {
                   "Password (keep the file mode 0600)."),
         ConfigKey("clickhouse.create", "--clickhouse-create", .switchFlag, default: "off",
                   "CREATE TABLE IF NOT EXISTS with the documented schema before the first insert."),
+        ConfigKey("clickhouse.only", "--clickhouse-only", .switchFlag, default: "off",
+                  "Ship to ClickHouse instead of writing segment files (the spool is then the only local copy)."),
         ConfigKey("clickhouse.compression", "--clickhouse-compression", .string, default: "gzip",
                   "Request body compression: gzip or none."),
         ConfigKey("clickhouse.settings", "--clickhouse-setting", .list, default: "[]",

@@ -4,7 +4,7 @@ import Pipeline
 import Sinks
 
 /// The ClickHouse sink's flags (`run` and `replay`, issue 9): every entry is inserted into a ClickHouse table
-/// as well as written to the segments. The spool lives in `<--state-dir>/clickhouse/<server-and-table>/`;
+/// as well as written to the segments (or instead of them, `--clickhouse-only`). The spool lives in `<--state-dir>/clickhouse/<server-and-table>/`;
 /// schema and cluster set-up in docs/clickhouse.md.
 struct ClickHouseOptions: ParsableArguments {
     @Option(name: .customLong("clickhouse"),
@@ -21,6 +21,8 @@ struct ClickHouseOptions: ParsableArguments {
     var clickhousePassword: String?
     @Flag(help: "CREATE TABLE IF NOT EXISTS with the documented schema before the first insert.")
     var clickhouseCreate = false
+    @Flag(help: "Ship to ClickHouse instead of writing segment files (the spool is then the only local copy).")
+    var clickhouseOnly = false
     @Option(help: "Request body compression: gzip or none (none saves CPU on loopback).")
     var clickhouseCompression = "gzip"
     @Option(name: .customLong("clickhouse-setting"),
@@ -35,7 +37,12 @@ struct ClickHouseOptions: ParsableArguments {
     @Option(help: "Per-insert timeout (ms/s/m).")
     var clickhouseTimeout = "30s"
 
-    func validate() throws { _ = try resolve(stateDir: "./logpipe-state") }
+    func validate() throws {
+        _ = try resolve(stateDir: "./logpipe-state")
+        if clickhouseOnly && url == nil {
+            throw ValidationError("--clickhouse-only needs --clickhouse URL (without it nothing would keep the entries)")
+        }
+    }
 
     /// The drain wait in milliseconds (for the pipeline's end of input).
     func drainTimeoutMillis() throws -> Int {

@@ -20,7 +20,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         _ = try options.resolve()
         _ = try urgent.resolve(stateDir: options.stateDir)
-        _ = try clickhouse.resolve(stateDir: options.stateDir)
+        try clickhouse.validate()
     }
 
     func run() throws {
@@ -49,6 +49,7 @@ struct RunCommand: ParsableCommand {
     static func attachClickHouse(_ options: ClickHouseOptions, stateDir: String, to pipeline: RunPipeline) throws {
         pipeline.clickhouse = try options.makeSink(stateDir: stateDir)
         pipeline.clickhouseDrainMillis = try options.drainTimeoutMillis()
+        pipeline.writeSegments = !(options.clickhouseOnly && pipeline.clickhouse != nil)
     }
 
     /// SIGHUP: the same command line again (with its config file re-read when one is given).

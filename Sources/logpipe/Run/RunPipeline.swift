@@ -29,10 +29,11 @@ final class RunPipeline {
     final class Worker {
         var encoder: BatchEncoder
         var generation = 0
-        let compressor: SegmentCompressor
-        init(settings: RunOptions.Resolved) {
+        /// nil without segment files (`--clickhouse-only`): nothing to compress.
+        let compressor: SegmentCompressor?
+        init(settings: RunOptions.Resolved, compress: Bool) {
             encoder = BatchEncoder(options: settings.encoder)
-            compressor = settings.segments.codec.makeCompressor(level: settings.segments.codecLevel)
+            compressor = compress ? settings.segments.codec.makeCompressor(level: settings.segments.codecLevel) : nil
         }
 
         /// Takes up settings changed by a reload.
@@ -58,6 +59,8 @@ final class RunPipeline {
     var urgentDrainMillis = 10_000
     /// The ClickHouse sink (nil without --clickhouse): every entry, in order, spooled before acknowledgement.
     var clickhouse: UrgentSink?
+    /// False with `--clickhouse-only`: no segment files; file-tail checkpoints follow the ClickHouse spool.
+    var writeSegments = true
     var clickhouseDrainMillis = 10_000
     /// The error-rate monitor's window; incidents are raised when the urgent path is on.
     var incidentWindowMillis: Int64 = 60_000
@@ -194,14 +197,18 @@ final class RunPipeline {
 
     /// Runs with `source` as the input; `delivered` sees each batch after the sink has it.
     func run(source runSource: SourceRunner, delivered: ((EncodedBatch) -> Void)? = nil) throws -> Summary {
-        let sink: SegmentSink
+        let sink: SegmentSink?
         do {
-            let recovered = try SegmentRecovery.recoverOpenSegments(options: settings.segments)
-            if recovered.files > 0 {
-                let quarantined = recovered.quarantined > 0 ? ", \(recovered.quarantined) damaged file(s) moved to quarantine/" : ""
-                Diagnostics.logger.notice("recovered \(recovered.entries) entries from \(recovered.files) unfinished segment(s)\(quarantined)")
+            if writeSegments {
+                let recovered = try SegmentRecovery.recoverOpenSegments(options: settings.segments)
+                if recovered.files > 0 {
+                    let quarantined = recovered.quarantined > 0 ? ", \(recovered.quarantined) damaged file(s) moved to quarantine/" : ""
+                    Diagnostics.logger.notice("recovered \(recovered.entries) entries from \(recovered.files) unfinished segment(s)\(quarantined)")
+                }
+                sink = try SegmentSink(options: settings.segments)
+            } else {
+                sink = nil
             }
-            sink = try SegmentSink(options: settings.segments)
         } catch {
             throw RuntimeFailure("\(error)")
         }
@@ -214,7 +221,7 @@ final class RunPipeline {
         }
         defer { server?.shutdown() }
         for spec in settings.inputs { health.input("\(spec)") }
-        health.sink("segments", error: nil)
+        if sink != nil { health.sink("segments", error: nil) }
         var summary = Summary()
         let settings = self.settings
         let live = self.live
@@ -234,13 +241,13 @@ final class RunPipeline {
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = OrderedWorkPool<Worker, CompressedBatch>(
             workers: workers, maxInFlight: workers * 2 + 1,
-            makeWorker: { Worker(settings: settings) },
+            makeWorker: { [writeSegments] in Worker(settings: settings, compress: writeSegments) },
             process: { [rawPool, outPool] worker, raw in
                 worker.refresh(live)
                 let encoded = worker.encoder.encode(raw, into: outPool.take(capacity: raw.buffer.count + raw.lines.count * 160))
                 rawPool.give(raw.buffer)
                 let frame = outPool.take(capacity: encoded.output.count / 2 + 4096)
-                worker.compressor.compress(encoded.output.bytes, into: frame)
+                worker.compressor?.compress(encoded.output.bytes, into: frame)
                 return CompressedBatch(encoded: encoded, frame: frame)
             },
             deliver: { [outPool] batch in
@@ -248,7 +255,7 @@ final class RunPipeline {
                 if let urgent { router.route(batch.encoded, to: urgent) }
                 clickhouse?.submit(batch.encoded.output.bytes, count: batch.encoded.entries.count)
                 do {
-                    try sink.write(batch)
+                    try sink?.write(batch)
                     acks.written(batch.encoded)
                     if batch.encoded.close == .timeout || batch.encoded.close == .end { try acks.durable() }
                     summary.stats.add(batch.encoded.stats)
@@ -256,10 +263,12 @@ final class RunPipeline {
                         // Incidents: an entry of their own, on the urgent path and in the segments.
                         urgent?.submit(lines.bytes, count: count)
                         clickhouse?.submit(lines.bytes, count: count)
-                        let incidents = SegmentLine.batch(from: lines, origin: batch.encoded.origin).batch
-                        let frame = ByteBuffer(capacity: lines.count + 1024)
-                        incidentCompressor.compress(incidents.output.bytes, into: frame)
-                        try sink.write(CompressedBatch(encoded: incidents, frame: frame))
+                        if let sink {
+                            let incidents = SegmentLine.batch(from: lines, origin: batch.encoded.origin).batch
+                            let frame = ByteBuffer(capacity: lines.count + 1024)
+                            incidentCompressor.compress(incidents.output.bytes, into: frame)
+                            try sink.write(CompressedBatch(encoded: incidents, frame: frame))
+                        }
                         summary.incidents += count
                     }
                     metrics?.delivered(batch.encoded, compressedBytes: batch.frame.count,
@@ -283,6 +292,11 @@ final class RunPipeline {
             guard summary.failure == nil else { return }
             if let failed = syncFailure.take() { summary.failure = failed; stop.trigger(); return }
             let written = acks.takePending()
+            guard let sink else {
+                // --clickhouse-only: the ClickHouse spool is the durable copy (AckTracker syncs it first).
+                do { try acks.commit(written) } catch { syncFailure.set("\(error)") }
+                return
+            }
             sink.syncInBackground { error in
                 if let error { syncFailure.set("\(error)"); return }
                 do { try acks.commit(written) } catch { syncFailure.set("\(error)") }
@@ -299,7 +313,7 @@ final class RunPipeline {
                 metrics?.count("logpipe_udp_kernel_drops_total", labels: address, u.kernelDrops)
             }
             metrics?.inFlight.record(pool.pending)
-            metrics?.segments.record(sink.segmentsFinalized)
+            metrics?.segments.record(sink?.segmentsFinalized ?? 0)
             if let urgent {
                 for (name, value) in urgent.counters {
                     if name == "spooled" {
@@ -327,10 +341,10 @@ final class RunPipeline {
         pool.drain()
         summary.source = sourceStats
         do {
-            try sink.finish()
+            try sink?.finish()
             if summary.failure == nil { try acks.durable() }
         } catch { summary.failure = summary.failure ?? "\(error)" }
-        summary.segments = sink.segmentsFinalized
+        summary.segments = sink?.segmentsFinalized ?? 0
         if let urgent {
             if !urgent.drain(timeoutMillis: urgentDrainMillis) {
                 Diagnostics.logger.warning("urgent entries not yet delivered stay in the spool for the next start")
