@@ -141,6 +141,25 @@ import Testing
     }
 }
 
+extension TimestampParserTests {
+    /// The fixed-offset fast path (`…Z`) agrees with the general parser (the same instant written `+00:00`) on
+    /// seeded random timestamps, and hands malformed ones to the general parser, which refuses them the same way.
+    @Test func theFastPathAgreesWithTheGeneralParser() {
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<20_000 {
+            let y = 1970 + Int(rng.next() % 130), mo = 1 + Int(rng.next() % 12), d = 1 + Int(rng.next() % 31)
+            let h = Int(rng.next() % 24), mi = Int(rng.next() % 60), s = Int(rng.next() % 61)
+            let frac = ["", ".5", ".07", ".123", ".123456789"][Int(rng.next() % 5)]
+            let body = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi, s) + frac
+            #expect(iso(body + "Z") == iso(body + "+00:00"), "\(body)")
+        }
+        for bad in ["2026-13-01T10:00:00Z", "2026-02-30T24:00:00Z", "2026-0x-01T10:00:00Z", "2026-02-01T10:00:00.Z",
+                    "2026-02-01T10:0:000Z", "2026/02/01T10:00:00Z"] {
+            #expect(iso(bad) == nil, "\(bad)")
+        }
+    }
+}
+
 @Suite struct TimestampFormatterTests {
     @Test func knownValues() {
         var f = TimestampFormatter()
