@@ -167,6 +167,15 @@ struct ClickHouseSinkTests {
         #expect(ClickHouseSchema.supportsLowCardinality(version: "24.3.2.23"))
     }
 
+    @Test func loopbackHostsAreRecognised() {
+        for h in ["localhost", "LOCALHOST", "db.localhost", "127.0.0.1", "127.1.2.3", "::1"] {
+            #expect(ClickHouseConfiguration.isLoopback(host: h), "\(h)")
+        }
+        for h in ["10.0.0.1", "ch-1", "128.0.0.1", "::2", "localhost.example.com"] {
+            #expect(!ClickHouseConfiguration.isLoopback(host: h), "\(h)")
+        }
+    }
+
     @Test func configurationParsesTheURLAndRefusesBadValues() throws {
         let c = try ClickHouseConfiguration(url: "http://bob:s%40cret@127.0.0.1:9123/", stateDirectory: "/tmp/x")
         #expect(c.url == "http://127.0.0.1:9123" && c.user == "bob" && c.password == "s@cret")

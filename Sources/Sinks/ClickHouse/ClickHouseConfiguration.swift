@@ -91,6 +91,12 @@ public struct ClickHouseConfiguration: Sendable {
         return (String(text[..<eq]), String(text[text.index(after: eq)...]))
     }
 
+    /// True for a host name or address on this machine (localhost, 127.0.0.0/8, ::1).
+    public static func isLoopback(host: String) -> Bool {
+        let h = host.lowercased()
+        return h == "localhost" || h.hasSuffix(".localhost") || h.hasPrefix("127.") || h == "::1"
+    }
+
     /// `database.table`.
     public var qualifiedTable: String { database + "." + table }
 

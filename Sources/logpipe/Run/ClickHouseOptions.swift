@@ -23,15 +23,15 @@ struct ClickHouseOptions: ParsableArguments {
     var clickhouseCreate = false
     @Flag(help: "Ship to ClickHouse instead of writing segment files (the spool is then the only local copy).")
     var clickhouseOnly = false
-    @Option(help: "Request body compression: gzip or none (none saves CPU on loopback).")
-    var clickhouseCompression = "gzip"
+    @Option(help: "Request body compression: auto (gzip, but none for a server on this host), gzip or none.")
+    var clickhouseCompression = "auto"
     @Option(name: .customLong("clickhouse-setting"),
             help: ArgumentHelp("A ClickHouse setting sent with every insert, NAME=VALUE (e.g. insert_distributed_sync=1). Repeatable.", valueName: "setting"))
     var clickhouseSettings: [String] = []
     @Option(help: "Bound of the spool of entries not yet inserted (K/M/G); beyond it entries are refused, loudly.")
     var clickhouseSpoolMax = "4G"
     @Option(help: "Most entry bytes per insert (K/M/G): ClickHouse prefers few large inserts.")
-    var clickhouseBatchMax = "8M"
+    var clickhouseBatchMax = "32M"
     @Option(help: "At end of input, wait this long for the inserts (ms/s/m); the rest stays spooled for the next start.")
     var clickhouseDrainTimeout = "60s"
     @Option(help: "Per-insert timeout (ms/s/m).")
@@ -64,18 +64,23 @@ struct ClickHouseOptions: ParsableArguments {
         guard batchMax >= 4096 else {
             throw ValidationError("invalid --clickhouse-batch-max \"\(clickhouseBatchMax)\": expected at least 4K")
         }
-        guard let compression = ClickHouseConfiguration.Compression(rawValue: clickhouseCompression.lowercased()) else {
-            throw ValidationError("invalid --clickhouse-compression \"\(clickhouseCompression)\": expected gzip or none")
+        let requested = clickhouseCompression.lowercased()
+        guard requested == "auto" || ClickHouseConfiguration.Compression(rawValue: requested) != nil else {
+            throw ValidationError("invalid --clickhouse-compression \"\(clickhouseCompression)\": expected auto, gzip or none")
         }
         guard let url else { return nil }
         guard !stateDir.isEmpty else { throw ValidationError("invalid --state-dir \"\": expected a directory") }
         let password = clickhousePassword ?? ProcessInfo.processInfo.environment["LOGPIPE_CLICKHOUSE_PASSWORD"]
         do {
-            return try ClickHouseConfiguration(
+            var configuration = try ClickHouseConfiguration(
                 url: url, database: clickhouseDatabase, table: clickhouseTable, user: clickhouseUser, password: password,
-                compression: compression, createTable: clickhouseCreate,
+                compression: ClickHouseConfiguration.Compression(rawValue: requested) ?? .gzip, createTable: clickhouseCreate,
                 settings: clickhouseSettings.map(ClickHouseConfiguration.setting), stateDirectory: stateDir,
                 spoolMaxBytes: spoolMax, requestTimeoutMillis: timeout, maxRequestBytes: batchMax)
+            // auto: a server on this host gets plain bodies (compressing for a loopback socket only takes CPU
+            // from the server), any other gzip.
+            if requested == "auto", ClickHouseConfiguration.isLoopback(host: configuration.host) { configuration.compression = .none }
+            return configuration
         } catch let e as ClickHouseConfigError {
             throw ValidationError(e.description)
         }
