@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ClickHouse insert benchmark (issue 9): 1,000,000 generated entries inserted by `logpipe run --clickhouse`
-# (the whole pipeline: parse, enrich, segments, spool, row transform, gzip, HTTP inserts; `only`: with
-# --clickhouse-only, no segment files, the job clickhouse-client does) against the server's
+# (the whole pipeline: parse, enrich, segments, spool, row transform, HTTP inserts; defaults: RowBinary, 32M
+# inserts, no compression to a loopback server; `gzip`: bodies gzipped anyway; `only`: --clickhouse-only, no
+# segment files, the job clickhouse-client does) against the server's
 # own limit, `clickhouse-client` inserting the same rows as JSONEachRow from a file, in the same run against the
 # same private server (scripts/clickhouse_server.sh). Prints seconds, entries/s and the ratio (target ≥ 0.8).
 # Usage: bench/clickhouse_bench.sh [path/to/release/logpipe]   (LINES=1000000 RUNS=3 PORT=28123 by default)
@@ -62,33 +63,39 @@ reset_table() {
 }
 SERVER_VERSION=$(q "SELECT version()")
 
-# measure NAME CMD...: best wall time of $RUNS runs (table emptied before each), checking the row count.
-measure() {
+# once NAME CMD: one run (table emptied first), checking the row count; prints the wall seconds.
+once() {
   local name=$1; shift
-  local best=""
-  for _ in $(seq "$RUNS"); do
-    reset_table
-    rm -rf "$OUT/ch-segs" "$OUT/ch-state"
-    local start end
-    start=$(date +%s.%N)
-    bash -c "$*" > /dev/null 2> "$OUT/ch-stderr.txt" || { cat "$OUT/ch-stderr.txt" >&2; exit 1; }
-    end=$(date +%s.%N)
-    local n; n=$(q "SELECT count() FROM default.logs")
-    [ "$n" = "$LINES" ] || { echo "$name: $n rows in the table, expected $LINES" >&2; cat "$OUT/ch-stderr.txt" >&2; exit 1; }
-    local wall; wall=$(awk "BEGIN{print $end - $start}")
-    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
-  done
-  echo "$name $best"
+  reset_table
+  rm -rf "$OUT/ch-segs" "$OUT/ch-state"
+  local start end
+  start=$(date +%s.%N)
+  bash -c "$*" > /dev/null 2> "$OUT/ch-stderr.txt" || { cat "$OUT/ch-stderr.txt" >&2; exit 1; }
+  end=$(date +%s.%N)
+  local n; n=$(q "SELECT count() FROM default.logs")
+  [ "$n" = "$LINES" ] || { echo "$name: $n rows in the table, expected $LINES" >&2; cat "$OUT/ch-stderr.txt" >&2; exit 1; }
+  awk "BEGIN{print $end - $start}"
 }
 
 URL=http://127.0.0.1:$PORT
-results=$(
-  measure "clickhouse-client"   "clickhouse-client --port $((PORT + 1)) --query 'INSERT INTO default.logs FORMAT JSONEachRow' < $ROWS"
-  measure "logpipe-gzip"        "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL < $INPUT"
-  measure "logpipe-none"        "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL --clickhouse-compression none < $INPUT"
-  measure "logpipe-only-gzip"   "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL --clickhouse-only < $INPUT"
-  measure "logpipe-only-none"   "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL --clickhouse-only --clickhouse-compression none < $INPUT"
+names=(clickhouse-client logpipe logpipe-gzip logpipe-only logpipe-only-gzip)
+cmds=(
+  "clickhouse-client --port $((PORT + 1)) --query 'INSERT INTO default.logs FORMAT JSONEachRow' < $ROWS"
+  "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL < $INPUT"
+  "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL --clickhouse-compression gzip < $INPUT"
+  "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL --clickhouse-only < $INPUT"
+  "$BIN run --out $OUT/ch-segs --state-dir $OUT/ch-state --clickhouse $URL --clickhouse-only --clickhouse-compression gzip < $INPUT"
 )
+# Rounds: every contender once per round (the machine's speed drifts; interleaving keeps the ratios fair).
+declare -A best
+for _ in $(seq "$RUNS"); do
+  for k in "${!names[@]}"; do
+    t=$(once "${names[$k]}" "${cmds[$k]}")
+    b=${best[${names[$k]}]:-}
+    if [ -z "$b" ] || awk "BEGIN{exit !($t < $b)}"; then best[${names[$k]}]=$t; fi
+  done
+done
+results=$(for n in "${names[@]}"; do echo "$n ${best[$n]}"; done)
 echo "ClickHouse $SERVER_VERSION, $LINES entries (rows file $(stat -c %s "$ROWS") bytes), best of $RUNS runs, $(nproc) cores"
 printf '%-20s %9s %12s %10s\n' name seconds entries/s vs-client
 echo "$results" | awk -v lines="$LINES" '
