@@ -18,11 +18,13 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Repair what can be repaired, then verify again.")
     var repair = false
 
+    /// One segment at a time: a report keeps the segment's decoded lines (for a repair), so holding every
+    /// report at once made `verify` of a large archive take memory in proportion to the archive.
     func run() throws {
-        var files = try SegmentFiles.expand(paths, includeOrphanManifests: true)
-        var reports = files.map { SegmentVerifier.verify(path: $0) }
         if repair {
-            for report in reports where !report.isOK {
+            for path in try SegmentFiles.expand(paths, includeOrphanManifests: true) {
+                let report = SegmentVerifier.verify(path: path)
+                guard !report.isOK else { continue }
                 do {
                     let outcome = try SegmentRepairer.repair(report)
                     StandardError.line("logpipe: repaired \(report.path): " + describe(outcome))
@@ -30,16 +32,16 @@ struct VerifyCommand: ParsableCommand {
                     StandardError.line("logpipe: cannot repair \(report.path): \(error)")
                 }
             }
-            files = try SegmentFiles.expand(paths, includeOrphanManifests: true)
-            reports = files.map { SegmentVerifier.verify(path: $0) }
         }
         print(String(format: "%-6@ %9@  %@", "STATUS", "ENTRIES", "SEGMENT"))
-        for r in reports {
+        var bad: [String] = []
+        for path in try SegmentFiles.expand(paths, includeOrphanManifests: true) {
+            let r = SegmentVerifier.verify(path: path)
             print(String(format: "%-6@ %9d  %@%@", r.isOK ? "ok" : "BAD", r.entries, r.path,
                          r.isOK ? "" : "  (" + r.problems.joined(separator: "; ") + ")"))
+            if !r.isOK { bad.append("logpipe: \(r.path): " + r.problems.joined(separator: "; ")) }
         }
-        let bad = reports.filter { !$0.isOK }
-        for r in bad { StandardError.line("logpipe: \(r.path): " + r.problems.joined(separator: "; ")) }
+        for line in bad { StandardError.line(line) }
         if !bad.isEmpty { throw ExitCode(1) }
     }
 
