@@ -29,8 +29,9 @@ final class TestHTTPSReceiver: @unchecked Sendable {
     private let directory: String
     private let process = Process()
 
-    /// Starts the server on `port` (0: an ephemeral one) with `certificate`; waits (≤ 10 s) until it listens.
-    init(directory: String, certificate: Certificate, port: Int = 0) throws {
+    /// Starts the server on `port` (0: an ephemeral one) with `certificate`, answering every POST with `status`
+    /// (ClickHouse's 200, or 204); waits (≤ 10 s) until it listens.
+    init(directory: String, certificate: Certificate, port: Int = 0, status: Int = 204) throws {
         self.directory = directory
         self.certificate = certificate
         let script = directory + "/https_receiver.py"
@@ -38,7 +39,7 @@ final class TestHTTPSReceiver: @unchecked Sendable {
         let portFile = directory + "/port"
         try? FileManager.default.removeItem(atPath: portFile)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, String(port), certificate.certFile, certificate.keyFile, directory]
+        process.arguments = ["python3", script, String(port), certificate.certFile, certificate.keyFile, directory, String(status)]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(10)
@@ -89,7 +90,7 @@ final class TestHTTPSReceiver: @unchecked Sendable {
 
     private static let script = #"""
     import http.server, os, ssl, sys, threading
-    port, certfile, keyfile, outdir = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    port, certfile, keyfile, outdir, status = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
     lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -100,7 +101,7 @@ final class TestHTTPSReceiver: @unchecked Sendable {
             with lock:
                 with open(os.path.join(outdir, "bodies"), "ab") as f: f.write(body)
                 with open(os.path.join(outdir, "requests"), "a") as f: f.write(f"{self.client_address[1]}\n")
-            self.send_response(204); self.send_header("Content-Length", "0"); self.end_headers()
+            self.send_response(status); self.send_header("Content-Length", "0"); self.end_headers()
 
     class Server(http.server.ThreadingHTTPServer):
         daemon_threads = True

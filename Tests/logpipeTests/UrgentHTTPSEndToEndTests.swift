@@ -67,6 +67,24 @@ struct UrgentHTTPSEndToEndTests {
         #expect(receiver.lines.map(E2E.requestId) == E2E.urgentIds(0..<1000).map { Optional($0) })
     }
 
+    /// ClickHouse's HTTP interface over TLS shares the client: inserts reach an https:// server trusted by the CA file.
+    @Test(.timeLimit(.minutes(1)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring"))
+    func clickhouseInsertsGoOverHTTPSWithTheCAFile() throws {
+        let dir = TempDir("logpipe-https")
+        let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)
+        let receiver = try TestHTTPSReceiver(directory: dir.path, certificate: cert, status: 200)
+        let r = try logpipe(["run", "--out", dir.file("out"), "--state-dir", dir.file("state"), "--incidents", "off",
+                             "--clickhouse", "https://127.0.0.1:\(receiver.port)", "--clickhouse-ca-file", cert.certFile,
+                             "--clickhouse-compression", "none", "--clickhouse-drain-timeout", "20s"],
+                            stdin: Data(E2E.input(0..<1000).utf8), environment: cleanEnvironment(), timeout: 60)
+        #expect(r.status == 0, "\(r.stderrText)")
+        let ids = receiver.lines.compactMap { line -> Int? in
+            guard let range = line.range(of: #""request_id":"r-"#) else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(ids == Array(0..<1000), "\(receiver.lines.prefix(2))")
+    }
+
     @Test func theCAFileAndInsecureAreConfigKeys() throws {
         let dir = TempDir("logpipe-https")
         let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)

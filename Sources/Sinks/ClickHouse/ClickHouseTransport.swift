@@ -23,8 +23,8 @@ final class ClickHouseTransport: UrgentTransport {
 
     init(configuration: ClickHouseConfiguration) {
         self.configuration = configuration
-        connection = HTTPConnection(host: configuration.host, port: configuration.port,
-                                          user: configuration.user, password: configuration.password)
+        connection = HTTPConnection(host: configuration.host, port: configuration.port, tls: configuration.tls,
+                                    user: configuration.user, password: configuration.password)
         var query = "INSERT INTO \(configuration.qualifiedTable) FORMAT JSONEachRow"
         query = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
         var target = "/?query=" + query

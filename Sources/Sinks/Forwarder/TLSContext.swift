@@ -17,6 +17,13 @@ public struct TLSOptions: Sendable, Equatable {
     }
 }
 
+extension TLSOptions {
+    /// Why these options cannot be set up (the CA file is unreadable or holds no certificate); nil when they can.
+    public var problem: String? {
+        do { _ = try TLSContext(self); return nil } catch let e as TLSSetupError { return e.reason } catch { return "\(error)" }
+    }
+}
+
 /// An OpenSSL `SSL_CTX` set up from ``TLSOptions``: TLS 1.2 or later, the system trust store, the extra CA file,
 /// peer verification on unless told otherwise.
 ///

@@ -110,9 +110,7 @@ public struct UrgentConfiguration: Sendable {
 
     /// Checks that `options` can be set up (the CA file holds certificates); throws ``UrgentConfigError``.
     public static func checkTLS(_ options: TLSOptions) throws {
-        do { _ = try TLSContext(options) } catch let e as TLSSetupError {
-            throw UrgentConfigError.invalidCAFile(e.file ?? "", e.reason)
-        }
+        if let why = options.problem { throw UrgentConfigError.invalidCAFile(options.caFile ?? "", why) }
     }
 
     /// Parses `Name: value`.
