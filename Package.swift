@@ -18,10 +18,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CTLS", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CSocket"),
         .target(name: "Pipeline", swiftSettings: fast),
         .target(name: "Ingest", dependencies: ["Pipeline", "Sinks", "CSocket"], swiftSettings: fast),
-        .target(name: "Sinks", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CCrypto"], swiftSettings: fast),
+        .target(name: "Sinks", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CCrypto", "CTLS"], swiftSettings: fast),
         .executableTarget(
             name: "logpipe",
             dependencies: [

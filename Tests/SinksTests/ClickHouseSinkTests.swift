@@ -180,7 +180,11 @@ struct ClickHouseSinkTests {
         let c = try ClickHouseConfiguration(url: "http://bob:s%40cret@127.0.0.1:9123/", stateDirectory: "/tmp/x")
         #expect(c.url == "http://127.0.0.1:9123" && c.user == "bob" && c.password == "s@cret")
         #expect(try ClickHouseConfiguration(url: "http://ch.local", stateDirectory: "/tmp/x").port == 8123)
-        let bad: [(String, String, String)] = [("https://h:8443", "logs", "https"), ("ftp://h", "logs", "scheme"),
+        let secure = try ClickHouseConfiguration(url: "https://ch.example", tlsOptions: TLSOptions(caFile: "/etc/ca.pem"),
+                                                 stateDirectory: "/tmp/x")
+        #expect(secure.url == "https://ch.example:8443" && secure.tls == TLSOptions(caFile: "/etc/ca.pem"))
+        #expect(try ClickHouseConfiguration(url: "http://ch.local", stateDirectory: "/tmp/x").tls == nil)
+        let bad: [(String, String, String)] = [("ftp://h", "logs", "scheme"),
                                                ("http://h:8123/path", "logs", "path"), ("http://h", "logs; DROP", "--clickhouse-table")]
         for (url, table, text) in bad {
             #expect(throws: ClickHouseConfigError.self) { try ClickHouseConfiguration(url: url, table: table, stateDirectory: "/tmp/x") }

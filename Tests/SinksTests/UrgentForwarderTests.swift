@@ -312,11 +312,15 @@ struct UrgentPartsTests {
         #expect((h.kind, h.host, h.port, h.target) == (.http, "example.com", 8080, "/a/b?x=1"))
         #expect(try UrgentDestination("http://10.0.0.1").port == 80)
         #expect(try UrgentDestination("syslog+tcp://[::1]:6514").host == "::1")
-        for bad in ["https://x/", "ftp://x/", "syslog+udp://host", "not a url", "http:///path", "http://u:p@x/"] {
+        let s = try UrgentDestination("https://example.com/hook")
+        #expect((s.kind, s.tls, s.host, s.port, s.target) == (.http, true, "example.com", 443, "/hook"))
+        #expect(try UrgentDestination("https://127.0.0.1:8443").port == 8443)
+        #expect(try !UrgentDestination("http://10.0.0.1").tls)
+        for bad in ["ftp://x/", "syslog+udp://host", "not a url", "http:///path", "http://u:p@x/", "https://u:p@x/"] {
             #expect(throws: UrgentConfigError.self) { try UrgentDestination(bad) }
         }
-        do { _ = try UrgentDestination("https://x/"); Issue.record("accepted https") } catch {
-            #expect("\(error)".hasPrefix("invalid --urgent \"https://x/\": https is not supported"))
+        do { _ = try UrgentDestination("ftp://x/"); Issue.record("accepted ftp") } catch {
+            #expect("\(error)".hasPrefix("invalid --urgent \"ftp://x/\": unknown scheme"))
         }
     }
 

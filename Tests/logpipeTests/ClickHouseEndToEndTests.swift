@@ -270,7 +270,9 @@ struct ClickHouseEndToEndTests {
     @Test(.enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
     func badClickhouseFlagsAreUsageErrorsNamingTheFlag() throws {
         let cases: [([String], String)] = [
-            (["--clickhouse", "https://127.0.0.1:8443"], "--clickhouse"),
+            (["--clickhouse", "https://127.0.0.1:8443", "--clickhouse-ca-file", "/nonexistent/ca.pem"], "--clickhouse-ca-file"),
+            (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-insecure"], "--clickhouse-insecure"),
+            (["--clickhouse", "ftp://127.0.0.1:8123"], "--clickhouse"),
             (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-table", "logs;drop"], "--clickhouse-table"),
             (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-compression", "zstd"], "--clickhouse-compression"),
             (["--clickhouse", "http://127.0.0.1:8123", "--clickhouse-spool-max", "12Q"], "--clickhouse-spool-max"),

@@ -171,7 +171,8 @@ struct UrgentEndToEndTests {
 
     @Test func badUrgentFlagsAreUsageErrorsNamingTheFlag() throws {
         let cases: [([String], String)] = [
-            (["--urgent", "https://example.com/x"], "--urgent"),
+            (["--urgent", "https://127.0.0.1:9/", "--urgent-ca-file", "/nonexistent/ca.pem"], "--urgent-ca-file"),
+            (["--urgent", "http://127.0.0.1:9/", "--urgent-insecure"], "--urgent-insecure"),
             (["--urgent", "ftp://x/"], "--urgent"),
             (["--urgent", "syslog+udp://127.0.0.1"], "--urgent"),
             (["--urgent", "http://127.0.0.1:9/", "--urgent-level", "LOUD"], "--urgent-level"),

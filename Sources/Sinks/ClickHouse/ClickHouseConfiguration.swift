@@ -3,7 +3,8 @@ import Foundation
 /// Where and how the ClickHouse sink inserts: server, table, credentials, compression, spool and timing.
 ///
 /// Built from `--clickhouse URL` and its companion flags (``ClickHouseOptions`` in the CLI). The URL is
-/// `http://[USER[:PASSWORD]@]HOST[:PORT][/]` (port 8123 by default); credentials go out as HTTP basic auth.
+/// `http://[USER[:PASSWORD]@]HOST[:PORT][/]` (port 8123 by default) or `https://…` (port 8443, trust per
+/// ``tls``); credentials go out as HTTP basic auth.
 public struct ClickHouseConfiguration: Sendable {
     public enum Compression: String, Sendable, CaseIterable {
         /// gzip request bodies (`Content-Encoding: gzip`), libdeflate level 1.
@@ -15,6 +16,8 @@ public struct ClickHouseConfiguration: Sendable {
     public var url: String
     public var host: String
     public var port: Int
+    /// Set for `https://` URLs: how the server's certificate is checked.
+    public var tls: TLSOptions?
     public var database: String
     public var table: String
     public var user: String?
@@ -34,21 +37,19 @@ public struct ClickHouseConfiguration: Sendable {
     public var log: @Sendable (String) -> Void
 
     public init(url: String, database: String = "default", table: String = "logs", user: String? = nil,
-                password: String? = nil, compression: Compression = .gzip, createTable: Bool = false,
+                password: String? = nil, tlsOptions: TLSOptions = TLSOptions(), compression: Compression = .gzip, createTable: Bool = false,
                 settings: [(name: String, value: String)] = [], stateDirectory: String,
                 spoolMaxBytes: Int = 4 << 30, requestTimeoutMillis: Int = 30_000, maxRequestBytes: Int = 8 << 20,
                 retry: RetryPolicy = RetryPolicy(), log: @escaping @Sendable (String) -> Void = UrgentConfiguration.stderr) throws {
         guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased() else {
-            throw ClickHouseConfigError.invalid("--clickhouse", url, "expected http://[USER[:PASSWORD]@]HOST[:PORT]")
+            throw ClickHouseConfigError.invalid("--clickhouse", url, "expected http(s)://[USER[:PASSWORD]@]HOST[:PORT]")
         }
-        guard scheme == "http" else {
-            throw ClickHouseConfigError.invalid("--clickhouse", url, scheme == "https"
-                ? "https is not supported by this build (no TLS client); use http:// to a local TLS-terminating proxy"
-                : "unknown scheme \"\(scheme)\": expected http")
+        guard scheme == "http" || scheme == "https" else {
+            throw ClickHouseConfigError.invalid("--clickhouse", url, "unknown scheme \"\(scheme)\": expected http or https")
         }
         guard var h = c.host, !h.isEmpty else { throw ClickHouseConfigError.invalid("--clickhouse", url, "missing host") }
         if h.hasPrefix("["), h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
-        let p = c.port ?? 8123
+        let p = c.port ?? (scheme == "https" ? 8443 : 8123)
         guard (1...65535).contains(p) else { throw ClickHouseConfigError.invalid("--clickhouse", url, "port \(p) is out of range") }
         guard c.path.isEmpty || c.path == "/", c.query == nil else {
             throw ClickHouseConfigError.invalid("--clickhouse", url, "expected no path or query (use --clickhouse-database/--clickhouse-table/--clickhouse-setting)")
@@ -60,9 +61,10 @@ public struct ClickHouseConfiguration: Sendable {
             throw ClickHouseConfigError.invalid("--clickhouse-setting", s.name + "=" + s.value, "expected NAME=VALUE")
         }
         let hostText = h.contains(":") ? "[\(h)]" : h
-        self.url = "http://\(hostText):\(p)"
+        self.url = "\(scheme)://\(hostText):\(p)"
         host = h
         port = p
+        tls = scheme == "https" ? tlsOptions : nil
         self.database = database
         self.table = table
         self.user = user ?? c.user?.removingPercentEncoding

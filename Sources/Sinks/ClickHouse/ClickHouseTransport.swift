@@ -28,8 +28,8 @@ final class ClickHouseTransport: UrgentTransport {
 
     init(configuration: ClickHouseConfiguration) {
         self.configuration = configuration
-        connection = HTTPConnection(host: configuration.host, port: configuration.port,
-                                          user: configuration.user, password: configuration.password)
+        connection = HTTPConnection(host: configuration.host, port: configuration.port, tls: configuration.tls,
+                                    user: configuration.user, password: configuration.password)
         func target(_ insert: String) -> String {
             var target = "/?query=" + (insert.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? insert)
             if configuration.compression == .gzip { target += "&enable_http_compression=1" }

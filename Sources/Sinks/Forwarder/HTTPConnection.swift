@@ -4,19 +4,23 @@ import Foundation
 /// urgent HTTP transport and the ClickHouse transport (which needs the body: ClickHouse explains a refusal there).
 ///
 /// Blocking, used by one delivery thread. A kept-alive connection the server closed meanwhile is replaced once
-/// without counting as a failure.
+/// without counting as a failure. With `tls` the connection is HTTPS (``TLSStream``); a TLS context that cannot
+/// be set up (the CA file went away) fails each attempt until it can.
 final class HTTPConnection {
     let host: String
     let port: Int
     private let fixedHead: String
-    private var socket: PosixSocket?
+    private let tls: TLSOptions?
+    private var tlsContext: TLSContext?
+    private var socket: ByteStream?
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
 
     struct Answer { var status: Int; var body: [UInt8] }
 
-    init(host: String, port: Int, user: String? = nil, password: String? = nil) {
+    init(host: String, port: Int, tls: TLSOptions? = nil, user: String? = nil, password: String? = nil) {
         self.host = host
         self.port = port
+        self.tls = tls
         var head = "Host: \(host.contains(":") ? "[\(host)]" : host):\(port)\r\nUser-Agent: logpipe\r\nConnection: keep-alive\r\n"
         if user != nil || password != nil {
             let token = Data("\(user ?? "default"):\(password ?? "")".utf8).base64EncodedString()
@@ -41,7 +45,7 @@ final class HTTPConnection {
 
     private func exchange(_ head: [UInt8], _ body: UnsafeRawBufferPointer, deadline: Int64) throws -> Answer {
         do {
-            if socket == nil { socket = try PosixSocket.connect(host: host, port: port, udp: false, deadline: deadline) }
+            if socket == nil { socket = try connect(deadline: deadline) }
             let s = socket!
             try s.send(head, deadline: deadline)
             try s.send(body, deadline: deadline)
@@ -66,6 +70,15 @@ final class HTTPConnection {
             close()
             throw error
         }
+    }
+
+    private func connect(deadline: Int64) throws -> ByteStream {
+        let plain = try PosixSocket.connect(host: host, port: port, udp: false, deadline: deadline)
+        guard let tls else { return plain }
+        if tlsContext == nil {
+            do { tlsContext = try TLSContext(tls) } catch { throw TransportError.failed("\(error)") }
+        }
+        return try TLSStream(socket: plain, context: tlsContext!, host: host, port: port, deadline: deadline)
     }
 
     /// The body of a complete response (the last one when 1xx answers precede it), de-chunked.

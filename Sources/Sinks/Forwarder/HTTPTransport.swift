@@ -1,4 +1,4 @@
-/// POSTs spooled entries as NDJSON over HTTP/1.1 on a kept-alive connection (DESIGN.md §3 "Urgent HTTP delivery").
+/// POSTs spooled entries as NDJSON over HTTP/1.1 (or HTTPS) on a kept-alive connection (DESIGN.md §3 "Urgent HTTP delivery").
 ///
 /// Blocking, on its destination's delivery thread. 2xx = delivered; any other status, a timeout or a broken
 /// connection throws (the batch is retried). Connection handling is `HTTPConnection`'s.
@@ -8,13 +8,14 @@ final class HTTPTransport: UrgentTransport {
     private let headers: String
     private let connection: HTTPConnection
 
-    init(destination: UrgentDestination, headers: [(name: String, value: String)], timeoutMillis: Int) {
+    init(destination: UrgentDestination, headers: [(name: String, value: String)], tls: TLSOptions = TLSOptions(),
+         timeoutMillis: Int) {
         self.destination = destination
         self.timeoutMillis = timeoutMillis
         var head = "Content-Type: application/x-ndjson\r\n"
         for h in headers { head += "\(h.name): \(h.value)\r\n" }
         self.headers = head
-        connection = HTTPConnection(host: destination.host, port: destination.port)
+        connection = HTTPConnection(host: destination.host, port: destination.port, tls: destination.tls ? tls : nil)
     }
 
     func deliver(_ batch: UrgentSpool.Batch) throws {

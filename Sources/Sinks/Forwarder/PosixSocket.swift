@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Every operation takes an absolute deadline (monotonic milliseconds) and fails with `TransportError.timeout`
 /// past it, so a hanging receiver never holds a delivery thread longer than the per-request timeout.
-final class PosixSocket {
+final class PosixSocket: ByteStream {
     private(set) var fd: Int32
 
     private init(fd: Int32) { self.fd = fd }
@@ -62,8 +62,8 @@ final class PosixSocket {
         }
     }
 
-    /// Waits until the socket is ready for `events` or the deadline passes.
-    private func wait(for events: Int16, deadline: Int64) throws {
+    /// Waits until the socket is ready for `events` or the deadline passes (``TLSStream`` waits through it too).
+    func wait(for events: Int16, deadline: Int64) throws {
         while true {
             let left = deadline - monotonicMillis()
             guard left > 0 else { throw TransportError.timeout }
@@ -85,10 +85,6 @@ final class PosixSocket {
             if n < 0, errno == EINTR { continue }
             throw TransportError.system("send", n < 0 ? errno : EPIPE)
         }
-    }
-
-    func send(_ bytes: [UInt8], deadline: Int64) throws {
-        try bytes.withUnsafeBytes { try send($0, deadline: deadline) }
     }
 
     /// Reads what is available (at least one byte) into `buffer`; 0 means the peer closed.

@@ -2,8 +2,8 @@ import Foundation
 
 /// One `--urgent URL`: where urgent entries go and how.
 ///
-/// `http://HOST[:PORT]/PATH` (POST NDJSON), `syslog+udp://HOST:PORT` and `syslog+tcp://HOST:PORT` (RFC 5424).
-/// `https://` is refused: this build has no TLS client (put a local TLS proxy in front of the receiver).
+/// `http://HOST[:PORT]/PATH` and `https://HOST[:PORT]/PATH` (POST NDJSON; `tls` set for https, trust per
+/// ``UrgentConfiguration/tls``), `syslog+udp://HOST:PORT` and `syslog+tcp://HOST:PORT` (RFC 5424).
 public struct UrgentDestination: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable { case http, syslogUDP, syslogTCP }
 
@@ -11,6 +11,8 @@ public struct UrgentDestination: Sendable, Equatable, CustomStringConvertible {
     public let kind: Kind
     public let host: String
     public let port: Int
+    /// HTTPS: the `.http` kind over TLS.
+    public let tls: Bool
     /// Path and query for HTTP (`/` when the URL has none).
     public let target: String
 
@@ -19,17 +21,16 @@ public struct UrgentDestination: Sendable, Equatable, CustomStringConvertible {
     public init(_ url: String) throws {
         self.url = url
         guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased() else {
-            throw UrgentConfigError.invalidURL(url, "expected http://HOST[:PORT]/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT")
+            throw UrgentConfigError.invalidURL(url, "expected http(s)://HOST[:PORT]/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT")
         }
         switch scheme {
-        case "http": kind = .http
+        case "http", "https": kind = .http
         case "syslog+udp": kind = .syslogUDP
         case "syslog+tcp": kind = .syslogTCP
-        case "https":
-            throw UrgentConfigError.invalidURL(url, "https is not supported by this build (no TLS client); use http:// to a local TLS-terminating proxy")
         default:
-            throw UrgentConfigError.invalidURL(url, "unknown scheme \"\(scheme)\": expected http, syslog+udp or syslog+tcp")
+            throw UrgentConfigError.invalidURL(url, "unknown scheme \"\(scheme)\": expected http, https, syslog+udp or syslog+tcp")
         }
+        tls = scheme == "https"
         guard var h = c.host, !h.isEmpty else { throw UrgentConfigError.invalidURL(url, "missing host") }
         if h.hasPrefix("["), h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
         host = h
@@ -37,7 +38,7 @@ public struct UrgentDestination: Sendable, Equatable, CustomStringConvertible {
             guard (1...65535).contains(p) else { throw UrgentConfigError.invalidURL(url, "port \(p) is out of range") }
             port = p
         } else if kind == .http {
-            port = 80
+            port = tls ? 443 : 80
         } else {
             throw UrgentConfigError.invalidURL(url, "syslog needs a port (e.g. syslog+udp://127.0.0.1:514)")
         }
@@ -61,12 +62,14 @@ public struct UrgentDestination: Sendable, Equatable, CustomStringConvertible {
 public enum UrgentConfigError: Error, CustomStringConvertible, Equatable {
     case invalidURL(String, String)
     case invalidHeader(String)
+    case invalidCAFile(String, String)
     case spool(String)
 
     public var description: String {
         switch self {
         case let .invalidURL(url, why): "invalid --urgent \"\(url)\": \(why)"
         case let .invalidHeader(h): "invalid --urgent-header \"\(h)\": expected 'Name: value'"
+        case let .invalidCAFile(path, why): "invalid --urgent-ca-file \"\(path)\": \(why)"
         case let .spool(message): message
         }
     }
@@ -82,6 +85,8 @@ public struct UrgentConfiguration: Sendable {
     public var requestTimeoutMillis: Int
     /// Extra HTTP headers (`Authorization: Bearer …`).
     public var headers: [(name: String, value: String)]
+    /// Trust for the `https://` destinations.
+    public var tls: TLSOptions
     public var retry: RetryPolicy
     /// One HTTP body holds at most this many bytes of entries (a single larger entry goes alone).
     public var maxRequestBytes: Int
@@ -90,16 +95,22 @@ public struct UrgentConfiguration: Sendable {
 
     public init(destinations: [UrgentDestination], stateDirectory: String, spoolMaxBytes: Int = 1 << 30,
                 requestTimeoutMillis: Int = 5000, headers: [(name: String, value: String)] = [],
-                retry: RetryPolicy = RetryPolicy(), maxRequestBytes: Int = 1 << 20,
+                tls: TLSOptions = TLSOptions(), retry: RetryPolicy = RetryPolicy(), maxRequestBytes: Int = 1 << 20,
                 log: @escaping @Sendable (String) -> Void = UrgentConfiguration.stderr) {
         self.destinations = destinations
         self.stateDirectory = stateDirectory
         self.spoolMaxBytes = spoolMaxBytes
         self.requestTimeoutMillis = requestTimeoutMillis
         self.headers = headers
+        self.tls = tls
         self.retry = retry
         self.maxRequestBytes = maxRequestBytes
         self.log = log
+    }
+
+    /// Checks that `options` can be set up (the CA file holds certificates); throws ``UrgentConfigError``.
+    public static func checkTLS(_ options: TLSOptions) throws {
+        if let why = options.problem { throw UrgentConfigError.invalidCAFile(options.caFile ?? "", why) }
     }
 
     /// Parses `Name: value`.

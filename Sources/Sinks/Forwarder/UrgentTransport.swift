@@ -21,7 +21,7 @@ extension UrgentTransport {
 extension UrgentDestination {
     func makeTransport(configuration: UrgentConfiguration) -> UrgentTransport {
         switch kind {
-        case .http: HTTPTransport(destination: self, headers: configuration.headers,
+        case .http: HTTPTransport(destination: self, headers: configuration.headers, tls: configuration.tls,
                                   timeoutMillis: configuration.requestTimeoutMillis)
         case .syslogUDP, .syslogTCP: SyslogTransport(destination: self, timeoutMillis: configuration.requestTimeoutMillis)
         }

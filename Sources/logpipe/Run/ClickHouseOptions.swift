@@ -8,7 +8,7 @@ import Sinks
 /// schema and cluster set-up in docs/clickhouse.md.
 struct ClickHouseOptions: ParsableArguments {
     @Option(name: .customLong("clickhouse"),
-            help: ArgumentHelp("Insert every entry into ClickHouse through its HTTP interface: http://[USER[:PASSWORD]@]HOST[:PORT] (port 8123 by default).",
+            help: ArgumentHelp("Insert every entry into ClickHouse through its HTTP interface: http://[USER[:PASSWORD]@]HOST[:PORT] (port 8123 by default) or https://… (port 8443).",
                                valueName: "url"))
     var url: String?
     @Option(help: "ClickHouse database of the table.")
@@ -19,6 +19,11 @@ struct ClickHouseOptions: ParsableArguments {
     var clickhouseUser: String?
     @Option(help: "ClickHouse password (overrides the URL's; prefer the config file or $LOGPIPE_CLICKHOUSE_PASSWORD to the command line).")
     var clickhousePassword: String?
+    @Option(help: ArgumentHelp("PEM file of CA certificates (or a self-signed server certificate) that an https:// --clickhouse server may also be signed by, besides the system's.",
+                               valueName: "path"))
+    var clickhouseCaFile: String?
+    @Flag(help: "Do not verify the certificate of an https:// --clickhouse server (testing only; warns at start).")
+    var clickhouseInsecure = false
     @Flag(help: "CREATE TABLE IF NOT EXISTS with the documented schema before the first insert.")
     var clickhouseCreate = false
     @Flag(help: "Ship to ClickHouse instead of writing segment files (the spool is then the only local copy).")
@@ -71,12 +76,20 @@ struct ClickHouseOptions: ParsableArguments {
         guard let url else { return nil }
         guard !stateDir.isEmpty else { throw ValidationError("invalid --state-dir \"\": expected a directory") }
         let password = clickhousePassword ?? ProcessInfo.processInfo.environment["LOGPIPE_CLICKHOUSE_PASSWORD"]
+        let tls = TLSOptions(caFile: clickhouseCaFile, verify: !clickhouseInsecure)
         do {
             var configuration = try ClickHouseConfiguration(
                 url: url, database: clickhouseDatabase, table: clickhouseTable, user: clickhouseUser, password: password,
-                compression: ClickHouseConfiguration.Compression(rawValue: requested) ?? .gzip, createTable: clickhouseCreate,
+                tlsOptions: tls, compression: ClickHouseConfiguration.Compression(rawValue: requested) ?? .gzip,
+                createTable: clickhouseCreate,
                 settings: clickhouseSettings.map(ClickHouseConfiguration.setting), stateDirectory: stateDir,
                 spoolMaxBytes: spoolMax, requestTimeoutMillis: timeout, maxRequestBytes: batchMax)
+            if clickhouseCaFile != nil || clickhouseInsecure, configuration.tls == nil {
+                throw ValidationError("\(clickhouseCaFile != nil ? "--clickhouse-ca-file" : "--clickhouse-insecure") needs an https:// --clickhouse URL")
+            }
+            if configuration.tls != nil, let why = tls.problem {
+                throw ValidationError("invalid --clickhouse-ca-file \"\(clickhouseCaFile ?? "")\": \(why)")
+            }
             // auto: a server on this host gets plain bodies (compressing for a loopback socket only takes CPU
             // from the server), any other gzip.
             if requested == "auto", ClickHouseConfiguration.isLoopback(host: configuration.host) { configuration.compression = .none }
@@ -90,6 +103,9 @@ struct ClickHouseOptions: ParsableArguments {
     /// Throws `RuntimeFailure` when the state directory cannot be used.
     func makeSink(stateDir: String) throws -> UrgentSink? {
         guard let configuration = try resolve(stateDir: stateDir) else { return nil }
+        if configuration.tls?.verify == false {
+            Diagnostics.logger.warning("clickhouse: --clickhouse-insecure: the certificate of \(configuration.url) is NOT verified (anyone on the path can read and change what is sent)")
+        }
         do {
             return try ClickHouseSink(configuration: configuration)
         } catch {

@@ -8,7 +8,7 @@ import Sinks
 /// `<--state-dir>/urgent/<destination>/`; `--state-dir` belongs to ``RunOptions`` (shared with the checkpoints).
 struct UrgentOptions: ParsableArguments {
     @Option(name: .customLong("urgent"),
-            help: ArgumentHelp("Send entries at or above --urgent-level here at once: http://HOST[:PORT]/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT. Repeatable. (https:// is not supported by this build.)",
+            help: ArgumentHelp("Send entries at or above --urgent-level here at once: http://HOST[:PORT]/PATH, https://HOST[:PORT]/PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT. Repeatable.",
                                valueName: "url"))
     var urls: [String] = []
     @Option(help: "Lowest level that takes the urgent path: DEBUG, INFO, WARN, ERROR or FATAL.")
@@ -16,6 +16,11 @@ struct UrgentOptions: ParsableArguments {
     @Option(name: .customLong("urgent-header"),
             help: ArgumentHelp("Extra HTTP header 'Name: value' for --urgent URLs (e.g. a token). Repeatable.", valueName: "header"))
     var headers: [String] = []
+    @Option(help: ArgumentHelp("PEM file of CA certificates (or a self-signed server certificate) that https:// --urgent URLs may also be signed by, besides the system's.",
+                               valueName: "path"))
+    var urgentCaFile: String?
+    @Flag(help: "Do not verify the certificates of https:// --urgent URLs (testing only; warns at start).")
+    var urgentInsecure = false
     @Option(help: "Bound of each urgent destination's spool of undelivered entries (K/M/G); beyond it entries are refused, loudly.")
     var urgentSpoolMax = "1G"
     @Option(help: "At end of input, wait this long for urgent delivery (ms/s/m); the rest stays spooled for the next start.")
@@ -49,9 +54,14 @@ struct UrgentOptions: ParsableArguments {
             if !parsedHeaders.isEmpty, !destinations.contains(where: { $0.kind == .http }) {
                 throw ValidationError("--urgent-header needs an http:// --urgent URL")
             }
+            let tls = TLSOptions(caFile: urgentCaFile, verify: !urgentInsecure)
+            if urgentCaFile != nil || urgentInsecure, !destinations.contains(where: \.tls) {
+                throw ValidationError("\(urgentCaFile != nil ? "--urgent-ca-file" : "--urgent-insecure") needs an https:// --urgent URL")
+            }
+            if destinations.contains(where: \.tls) { try UrgentConfiguration.checkTLS(tls) }
             let configuration = destinations.isEmpty ? nil : UrgentConfiguration(
                 destinations: destinations, stateDirectory: stateDir, spoolMaxBytes: spoolMax,
-                requestTimeoutMillis: timeout, headers: parsedHeaders)
+                requestTimeoutMillis: timeout, headers: parsedHeaders, tls: tls)
             return Resolved(level: level, drainTimeoutMillis: drain, configuration: configuration)
         } catch let e as UrgentConfigError {
             throw ValidationError(e.description)
@@ -64,6 +74,9 @@ struct UrgentOptions: ParsableArguments {
         guard var configuration = try resolve(stateDir: stateDir).configuration else { return nil }
         // The forwarder's diagnostics go through logpipe's logger (--log-level), one line each.
         configuration.log = { Diagnostics.logger.warning("\($0)") }
+        if !configuration.tls.verify {
+            configuration.log("urgent: --urgent-insecure: the certificates of https:// destinations are NOT verified (anyone on the path can read and change what is sent)")
+        }
         do {
             return try UrgentForwarder(configuration: configuration)
         } catch {
