@@ -51,7 +51,10 @@ public final class ByteBuffer: @unchecked Sendable {
 
     public func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append($0) } }
 
-    public func append(_ s: StaticString) { s.withUTF8Buffer { append($0) } }
+    /// String literals (the entry writer's keys) are pointers to constant bytes: copied without a closure.
+    @inline(__always) public func append(_ s: StaticString) {
+        if s.hasPointerRepresentation { append(s.utf8Start, s.utf8CodeUnitCount) } else { s.withUTF8Buffer { append($0) } }
+    }
 
     public func append(string s: String) {
         var s = s
