@@ -16,39 +16,41 @@ fi
 BYTES=$(stat -c %s "$INPUT")
 cat "$INPUT" > /dev/null   # page cache: every contender reads from memory
 
-# measure NAME CMD...: best wall time of $RUNS runs and the peak RSS, via /usr/bin/time -v.
-measure() {
-  local name=$1; shift
-  local best="" rss=0
+# rounds NAME=CMD...: every contender once per round, $RUNS rounds (the machine's speed drifts: interleaving keeps
+# the ratios of one run comparable); prints "NAME best-wall-seconds peak-RSS-KB" per contender, via /usr/bin/time -v.
+rounds() {
+  local -a names=() cmds=()
+  for a in "$@"; do names+=("${a%%=*}"); cmds+=("${a#*=}"); done
+  local -A best=() rss=()
   for _ in $(seq "$RUNS"); do
-    rm -rf "$OUT/segs"
-    /usr/bin/time -v -o "$OUT/time.txt" bash -c "$*" > /dev/null 2> "$OUT/stderr.txt" || { cat "$OUT/stderr.txt" >&2; exit 1; }
-    local wall r
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$OUT/time.txt")
-    r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/time.txt")
-    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
-    [ "$r" -gt "$rss" ] && rss=$r
+    for k in "${!names[@]}"; do
+      rm -rf "$OUT/segs"
+      /usr/bin/time -v -o "$OUT/time.txt" bash -c "${cmds[$k]}" > /dev/null 2> "$OUT/stderr.txt" || { cat "$OUT/stderr.txt" >&2; exit 1; }
+      local wall r n=${names[$k]}
+      wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$OUT/time.txt")
+      r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/time.txt")
+      if [ -z "${best[$n]:-}" ] || awk "BEGIN{exit !($wall < ${best[$n]})}"; then best[$n]=$wall; fi
+      [ "$r" -gt "${rss[$n]:-0}" ] && rss[$n]=$r
+    done
   done
-  echo "$name $best $rss"
+  for n in "${names[@]}"; do echo "$n ${best[$n]} ${rss[$n]}"; done
 }
 
-results=$(
-  measure "lz4-1"          "lz4 -1 -c < $INPUT"
-  measure "gzip-1"         "gzip -1 -c < $INPUT"
-  measure "logpipe-lz4"    "$BIN run --codec lz4 --out $OUT/segs < $INPUT"
-  measure "logpipe-gzip"   "$BIN run --codec gzip --out $OUT/segs < $INPUT"
-  measure "cat"            "cat < $INPUT"
-)
+results=$(rounds \
+  "lz4-1=lz4 -1 -c < $INPUT" \
+  "gzip-1=gzip -1 -c < $INPUT" \
+  "logpipe-lz4=$BIN run --codec lz4 --out $OUT/segs < $INPUT" \
+  "logpipe-gzip=$BIN run --codec gzip --out $OUT/segs < $INPUT" \
+  "cat=cat < $INPUT")
 # Reading back (issue 5): lz4 -dc alone on the same segments vs logpipe cat, plain and filtered.
 rm -rf "$OUT/archive"
 "$BIN" run --out "$OUT/archive" < "$INPUT" 2> /dev/null
 cat "$OUT"/archive/*.lz4 > /dev/null
-readback=$(
-  measure "lz4-dc"             "lz4 -dc -m $OUT/archive/*.lz4 -c"
-  measure "cat-all"            "$BIN cat $OUT/archive"
-  measure "cat-min-error"      "$BIN cat $OUT/archive --min-level ERROR"
-)
-echo "input: $LINES lines, $BYTES bytes ($(awk "BEGIN{printf \"%.0f\", $BYTES/$LINES}") B/line), best of $RUNS runs, $(nproc) cores"
+readback=$(rounds \
+  "lz4-dc=lz4 -dc -m $OUT/archive/*.lz4 -c" \
+  "cat-all=$BIN cat $OUT/archive" \
+  "cat-min-error=$BIN cat $OUT/archive --min-level ERROR")
+echo "input: $LINES lines, $BYTES bytes ($(awk "BEGIN{printf \"%.0f\", $BYTES/$LINES}") B/line), best of $RUNS interleaved rounds, $(nproc) cores"
 printf '%-14s %9s %12s %9s %12s %10s\n' name seconds lines/s MB/s vs-limit peakRSS-MB
 echo "$results" | awk -v bytes="$BYTES" -v lines="$LINES" '
   { t[$1]=$2; r[$1]=$3; order[NR]=$1 }
