@@ -20,20 +20,7 @@ public enum ClickHouseRow {
     /// Appends the rows of the lines in `lines` (each ending in `\n`) to `out`; lines that are not entries are
     /// skipped and counted in `rejected`.
     public static func append(lines: UnsafeBufferPointer<UInt8>, to out: ByteBuffer) -> (rows: Int, rejected: Int) {
-        guard let base = lines.baseAddress, lines.count > 0 else { return (0, 0) }
-        var rows = 0, rejected = 0
-        var s = 0
-        while s < lines.count {
-            let nl = memchr(base + s, 10, lines.count - s)
-            let e = nl.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? lines.count
-            if e > s {
-                out.reserve(bound(e - s))
-                let n = write(base + s, e - s, to: out.end)
-                if n > 0 { out.count += n; rows += 1 } else { rejected += 1 }
-            }
-            s = e + 1
-        }
-        return (rows, rejected)
+        appendRows(lines, to: out, bound: bound) { write($0, $1, to: $2) }
     }
 
     /// Writes the row of one line (without its newline) at `out` (room for ``bound(_:)`` bytes), newline
@@ -41,35 +28,27 @@ public enum ClickHouseRow {
     static func write(_ p: UnsafePointer<UInt8>, _ n: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var w = RowWriter(out: out)
         var r = Reader(p: p, end: n)
-        guard r.byte(0x7b) else { return 0 }
         w.raw("{")
-        var sawTimestamp = false, first = true
-        while true {
-            r.skipSpace()
-            if r.byte(0x7d) { break }
-            if !first { guard r.byte(0x2c) else { return 0 }; r.skipSpace() }
-            first = false
-            guard let key = r.string(), r.skipSpace(), r.byte(0x3a) else { return 0 }
-            r.skipSpace()
-            let k = Key(r, key)
+        var sawTimestamp = false
+        let whole = r.members { r, k in
             if k.is("timestamp") {
-                guard let v = r.string() else { return 0 }
-                guard w.timestamp(p + v.start + 1, v.end - v.start - 2) else { return 0 }
+                guard let v = r.string(), w.timestamp(p + v.start + 1, v.end - v.start - 2) else { return false }
                 sawTimestamp = true
             } else if k.is("level") || k.is("message") || k.is("stack") {
-                guard let v = r.string() else { return 0 }
+                guard let v = r.string() else { return false }
                 w.field(k, value: p + v.start, v.end - v.start)
             } else if k.is("context"), r.peek == 0x7b {
-                guard context(&r, &w) else { return 0 }
+                return context(&r, &w)
             } else if k.is("metadata"), r.peek == 0x7b {
-                guard let v = r.value() else { return 0 }
+                guard let v = r.value() else { return false }
                 w.key("metadata")
                 w.quotedText(p + v.start, v.end - v.start)
             } else {
-                guard r.value() != nil else { return 0 }
+                return r.value() != nil
             }
+            return true
         }
-        guard sawTimestamp else { return 0 }
+        guard whole, sawTimestamp else { return 0 }
         w.count -= 1 // the comma after the last field
         w.raw("}\n")
         return w.count
@@ -77,30 +56,19 @@ public enum ClickHouseRow {
 
     /// The `context` object: service, version, environment, host, userId, sessionId, requestId.
     private static func context(_ r: inout Reader, _ w: inout RowWriter) -> Bool {
-        guard r.byte(0x7b) else { return false }
-        var first = true
-        while true {
-            r.skipSpace()
-            if r.byte(0x7d) { return true }
-            if !first { guard r.byte(0x2c) else { return false }; r.skipSpace() }
-            first = false
-            guard let key = r.string(), r.skipSpace(), r.byte(0x3a) else { return false }
-            r.skipSpace()
-            let k = Key(r, key)
-            if r.peek == 0x22 {
-                guard let v = r.string() else { return false }
-                let column: StaticString? =
-                    k.is("service") ? "service" : k.is("version") ? "version" : k.is("environment") ? "environment" :
-                    k.is("host") ? "host" : k.is("userId") ? "user_id" : k.is("sessionId") ? "session_id" :
-                    k.is("requestId") ? "request_id" : nil
-                if let column {
-                    w.key(column)
-                    w.bytes(r.p + v.start, v.end - v.start)
-                    w.raw(",")
-                }
-            } else {
-                guard r.value() != nil else { return false }
+        r.members { r, k in
+            guard r.peek == 0x22 else { return r.value() != nil }
+            guard let v = r.string() else { return false }
+            let column: StaticString? =
+                k.is("service") ? "service" : k.is("version") ? "version" : k.is("environment") ? "environment" :
+                k.is("host") ? "host" : k.is("userId") ? "user_id" : k.is("sessionId") ? "session_id" :
+                k.is("requestId") ? "request_id" : nil
+            if let column {
+                w.key(column)
+                w.bytes(r.p + v.start, v.end - v.start)
+                w.raw(",")
             }
+            return true
         }
     }
 }

@@ -40,20 +40,7 @@ public enum ClickHouseRowBinary {
     /// Appends the rows of the lines in `lines` (each ending in `\n`) to `out`; lines that are not entries are
     /// skipped and counted in `rejected`.
     public static func append(lines: UnsafeBufferPointer<UInt8>, to out: ByteBuffer) -> (rows: Int, rejected: Int) {
-        guard let base = lines.baseAddress, lines.count > 0 else { return (0, 0) }
-        var rows = 0, rejected = 0
-        var s = 0
-        while s < lines.count {
-            let nl = memchr(base + s, 10, lines.count - s)
-            let e = nl.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? lines.count
-            if e > s {
-                out.reserve(bound(e - s))
-                let n = write(base + s, e - s, to: out.end)
-                if n > 0 { out.count += n; rows += 1 } else { rejected += 1 }
-            }
-            s = e + 1
-        }
-        return (rows, rejected)
+        appendRows(lines, to: out, bound: bound) { write($0, $1, to: $2) }
     }
 
     /// A value's bytes in the line: `start..<end`, with quotes for strings.
@@ -75,34 +62,24 @@ public enum ClickHouseRowBinary {
                               spans: UnsafeMutableBufferPointer<Span>) -> Int {
         var r = Reader(p: p, end: n)
         var timestamp: Span?, level: Span?
-        guard r.byte(0x7b) else { return 0 }
-        var first = true
-        while true {
-            r.skipSpace()
-            if r.byte(0x7d) { break }
-            if !first { guard r.byte(0x2c) else { return 0 }; r.skipSpace() }
-            first = false
-            guard let key = r.string(), r.skipSpace(), r.byte(0x3a) else { return 0 }
-            r.skipSpace()
-            let k = Key(r, key)
-            if k.is("timestamp") {
-                guard let v = r.string() else { return 0 }
-                timestamp = v
-            } else if k.is("level") {
-                guard let v = r.string() else { return 0 }
-                level = v
+        let whole = r.members { r, k in
+            if k.is("timestamp") || k.is("level") {
+                guard let v = r.string() else { return false }
+                if k.is("timestamp") { timestamp = v } else { level = v }
             } else if k.is("message") || k.is("stack") {
-                guard let v = r.string() else { return 0 }
+                guard let v = r.string() else { return false }
                 spans[k.is("message") ? Slot.message.rawValue : Slot.stack.rawValue] = v
             } else if k.is("context"), r.peek == 0x7b {
-                guard context(&r, spans) else { return 0 }
+                return context(&r, spans)
             } else if k.is("metadata"), r.peek == 0x7b {
-                guard let v = r.value() else { return 0 }
+                guard let v = r.value() else { return false }
                 spans[Slot.metadata.rawValue] = v
             } else {
-                guard r.value() != nil else { return 0 }
+                return r.value() != nil
             }
+            return true
         }
+        guard whole else { return 0 }
         guard let ts = timestamp, let lv = level,
               let t = TimestampParser.parseISO(UnsafeBufferPointer(start: p, count: n), ts.start + 1, ts.end - 1),
               t.millis >= 0, t.millis / 1000 <= Int64(UInt32.max),
@@ -126,26 +103,15 @@ public enum ClickHouseRowBinary {
 
     /// service, version, environment, host, userId, sessionId, requestId of the `context` object.
     private static func context(_ r: inout Reader, _ spans: UnsafeMutableBufferPointer<Span>) -> Bool {
-        guard r.byte(0x7b) else { return false }
-        var first = true
-        while true {
-            r.skipSpace()
-            if r.byte(0x7d) { return true }
-            if !first { guard r.byte(0x2c) else { return false }; r.skipSpace() }
-            first = false
-            guard let key = r.string(), r.skipSpace(), r.byte(0x3a) else { return false }
-            r.skipSpace()
-            let k = Key(r, key)
-            if r.peek == 0x22 {
-                guard let v = r.string() else { return false }
-                let slot: Slot? =
-                    k.is("service") ? .service : k.is("version") ? .version : k.is("environment") ? .environment :
-                    k.is("host") ? .host : k.is("userId") ? .userId : k.is("sessionId") ? .sessionId :
-                    k.is("requestId") ? .requestId : nil
-                if let slot { spans[slot.rawValue] = v }
-            } else {
-                guard r.value() != nil else { return false }
-            }
+        r.members { r, k in
+            guard r.peek == 0x22 else { return r.value() != nil }
+            guard let v = r.string() else { return false }
+            let slot: Slot? =
+                k.is("service") ? .service : k.is("version") ? .version : k.is("environment") ? .environment :
+                k.is("host") ? .host : k.is("userId") ? .userId : k.is("sessionId") ? .sessionId :
+                k.is("requestId") ? .requestId : nil
+            if let slot { spans[slot.rawValue] = v }
+            return true
         }
     }
 

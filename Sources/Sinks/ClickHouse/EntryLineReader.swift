@@ -1,3 +1,4 @@
+import Pipeline
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,6 +23,27 @@ struct Key {
     }
 }
 
+/// Appends what `write` makes of each line in `lines` (each ending in `\n`) to `out`, reserving `bound(length)`
+/// bytes first; `write` returns the bytes written, 0 for a line that is not an entry (skipped and counted).
+@inline(__always)
+func appendRows(_ lines: UnsafeBufferPointer<UInt8>, to out: ByteBuffer, bound: (Int) -> Int,
+                _ write: (UnsafePointer<UInt8>, Int, UnsafeMutablePointer<UInt8>) -> Int) -> (rows: Int, rejected: Int) {
+    guard let base = lines.baseAddress, lines.count > 0 else { return (0, 0) }
+    var rows = 0, rejected = 0
+    var s = 0
+    while s < lines.count {
+        let nl = memchr(base + s, 10, lines.count - s)
+        let e = nl.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? lines.count
+        if e > s {
+            out.reserve(bound(e - s))
+            let n = write(base + s, e - s, out.end)
+            if n > 0 { out.count += n; rows += 1 } else { rejected += 1 }
+        }
+        s = e + 1
+    }
+    return (rows, rejected)
+}
+
 /// A cursor over one line's JSON.
 struct Reader {
     let p: UnsafePointer<UInt8>
@@ -39,6 +61,24 @@ struct Reader {
     @discardableResult @inline(__always) mutating func skipSpace() -> Bool {
         while pos < end, p[pos] == 0x20 || p[pos] == 0x09 || p[pos] == 0x0d { pos += 1 }
         return true
+    }
+
+    /// Walks the members of the object at the cursor: `body` gets each key with the cursor on its value and
+    /// must consume the value (false: the line is not an entry). False when the object is malformed.
+    @inline(__always)
+    mutating func members(_ body: (inout Reader, Key) -> Bool) -> Bool {
+        guard byte(0x7b) else { return false }
+        var first = true
+        while true {
+            skipSpace()
+            if byte(0x7d) { return true }
+            if !first { guard byte(0x2c) else { return false }; skipSpace() }
+            first = false
+            guard let key = string(), skipSpace(), byte(0x3a) else { return false }
+            skipSpace()
+            let k = Key(self, key)
+            guard body(&self, k) else { return false }
+        }
     }
 
     /// A string token, quotes included.
