@@ -104,8 +104,10 @@ public struct IncidentDetector: Sendable {
         let window = configuration.windowMillis
         let isError = level >= .error
         var raised: [Incident] = []
-        var w = services[service] ?? ServiceWindow()
-        w.add(t, error: isError, window: window)
+        // Mutated in place: a copy taken out of the dictionary shares the buckets, and adding to it then copied
+        // the whole window (up to one bucket per millisecond of it) for every entry.
+        services[service, default: ServiceWindow()].add(t, error: isError, window: window)
+        let w = services[service]!
         let rate = w.entries == 0 ? 0 : Double(w.errors) / Double(w.entries)
         var severity = severity(rate: rate)
         if let current = w.severity, severity.map({ $0 < current }) ?? true,
@@ -118,9 +120,8 @@ public struct IncidentDetector: Sendable {
                                        windowMillis: window, errors: w.errors, entries: w.entries, rate: rate,
                                        errorKey: nil))
             }
-            w.severity = severity
+            services[service]!.severity = severity
         }
-        services[service] = w
         if isError, let key = errorKey, configuration.repeatThreshold > 0 {
             let n = configuration.repeatThreshold
             var r = repeats[key] ?? Repeats()
