@@ -118,7 +118,7 @@ struct ClickHouseSinkTests {
     }
 
     /// Against a fake server: the INSERT query, gzip body, basic auth; a 500 is retried and nothing is lost.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func insertsGoOutCompressedWithAuthAndAreRetried() throws {
         let receiver = try TestHTTPReceiver(mode: .error500)
         let dir = SinkTempDir(), log = LogCollector()

@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 import Testing
 import Pipeline
 import Sinks
@@ -80,7 +81,7 @@ struct ClickHouseEndToEndTests {
         return row
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))))
     func entriesArriveWithEveryFieldRight() throws {
         let server = try ClickHouseTestServer()
         let lines = try Self.entryLines(0..<600)
@@ -118,7 +119,7 @@ struct ClickHouseEndToEndTests {
         #expect(try server.number("SELECT count() FROM system.parts WHERE table = 'logs' AND active AND partition = '20260302'") >= 1)
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))))
     func aTwoShardClusterGetsEveryEntryExactlyOnce() throws {
         let portA = ClickHouseTestServer.freePortPair()
         var portB = ClickHouseTestServer.freePortPair()
@@ -140,7 +141,7 @@ struct ClickHouseEndToEndTests {
         #expect(sinkA.drain(timeoutMillis: 30_000) && sinkB.drain(timeoutMillis: 30_000), "\(sinkA.lastError ?? "") \(sinkB.lastError ?? "")")
         sinkA.close(); sinkB.close()
         // Asynchronous Distributed inserts (agent A) reach their shard in the background.
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(30))
         while Date() < deadline, try a.number("SELECT count() FROM default.logs") < 4000 { usleep(200_000) }
         let local = [try a.number("SELECT count() FROM default.logs_local"), try b.number("SELECT count() FROM default.logs_local")]
         #expect(local.allSatisfy { $0 > 500 }, "rows per shard: \(local)")
@@ -155,7 +156,7 @@ struct ClickHouseEndToEndTests {
         #expect(idsA.isDisjoint(with: idsB) && idsA.union(idsB).count == 4000)
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))))
     func serverStoppedMidRunAndStartedAgainLosesNothing() throws {
         let server = try ClickHouseTestServer()
         let lines = try Self.entryLines(0..<9000)
@@ -187,7 +188,7 @@ struct ClickHouseEndToEndTests {
 
     // MARK: through the binary (once `logpipe run --clickhouse` is wired)
 
-    @Test(.timeLimit(.minutes(3)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
     func runWithClickhouseInsertsEveryEntryAndKeepsTheSegments() throws {
         let server = try ClickHouseTestServer()
         let dir = TempDir("logpipe-ch-run")
@@ -202,7 +203,7 @@ struct ClickHouseEndToEndTests {
         #expect(RunSummary(stderr: r.stderrText)?.entriesOut == 5000)
     }
 
-    @Test(.timeLimit(.minutes(3)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
     func runWithTheServerDownSpoolsAndTheNextRunDelivers() throws {
         let server = try ClickHouseTestServer(start: false)
         let dir = TempDir("logpipe-ch-run")

@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,7 @@ import Glibc
 @Suite(.serialized) struct FileTailTests {
     // MARK: rotation under write load
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func renameAndCreateLosesAndDuplicatesNothing() throws {
         // The glob does not match the rotated names: what the app writes to the renamed file before it reopens
         // can only come through the descriptor logpipe keeps open until the file is read to its end.
@@ -38,7 +39,7 @@ import Glibc
 
     /// Two apps in one glob, each rotating (rename + create, shifting `.1` to `.2` as logrotate does) at its own
     /// moments, the rotated names matching the glob too: every line of each, in order per file, once.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func twoFilesRotatingConcurrentlyStayWholeAndApart() throws {
         let t = try TailFixture(glob: "*.log*")
         let app = SeqWriter(path: t.logs + "/app.log")
@@ -64,7 +65,7 @@ import Glibc
         #expect(check.duplicates == 0)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func deleteAndCreateLosesAndDuplicatesNothing() throws {
         let t = try TailFixture(glob: "*.log")
         let writer = SeqWriter(path: t.logs + "/app.log")
@@ -86,7 +87,7 @@ import Glibc
 
     /// SIGTERM, lines keep coming, the file is rotated (rename + create), more lines, restart on the same
     /// --state-dir: the renamed file is found by its fingerprint and finished, the new one read from 0.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func rotationWhileStoppedIsFinishedAfterRestart() throws {
         let t = try TailFixture(glob: "app.log*")
         let writer = SeqWriter(path: t.logs + "/app.log")
@@ -112,15 +113,18 @@ import Glibc
     /// copytruncate, twice (logrotate shifts `.1` to `.2` first). The writer pauses across the copy and the
     /// truncation (lines written in between are lost by copytruncate itself); the copy matches the glob and
     /// carries the old fingerprint, so it is continued from the position reached, not read again.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func copyTruncateLosesNothingAndDoesNotRereadTheCopy() throws {
         let t = try TailFixture(glob: "app.log*")
         let log = t.logs + "/app.log"
         let writer = SeqWriter(path: log)
         writer.start()
         let lp = try t.start()
+        // logpipe sees a truncation as the file being shorter than its position: it must look before the writer
+        // has refilled the file past it, about as long as the writer wrote before. Slower builds get more time.
+        let interval = UInt32(TestTime.seconds(1) * 1_000_000)
         for k in 1...2 {
-            usleep(1_000_000)
+            usleep(interval)
             writer.pause()
             usleep(200_000)
             if k == 2 { try shell("mv", log + ".1", log + ".2") }
@@ -128,7 +132,7 @@ import Glibc
             try shell("truncate", "-s", "0", log)
             writer.resume()
         }
-        usleep(1_000_000)
+        usleep(interval)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         let run = try t.stop(lp)
@@ -141,7 +145,7 @@ import Glibc
     /// logrotate's copy of a large file takes a while: discovery can see the copy while it is still shorter than
     /// the position already read. It carries the same fingerprint and is still copytruncate's copy: it must be
     /// continued, not read again from 0.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func copyStillBeingWrittenIsNotReadAgain() throws {
         let t = try TailFixture(glob: "app.log*")
         let log = t.logs + "/app.log"
@@ -177,7 +181,7 @@ import Glibc
     /// kill -9 at varied points (one cycle also rotates live), restarts on the same --state-dir and --out: every
     /// line is there, in order per file once re-deliveries are set aside, and the duplicates stay within the
     /// unacknowledged window (checkpoints are committed every --batch-timeout once the segment is fsynced).
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func killNineAtVariedPointsLosesNothing() throws {
         let t = try TailFixture(glob: "app.log*")
         let writer = SeqWriter(path: t.logs + "/app.log")
@@ -223,7 +227,7 @@ import Glibc
 
     // MARK: discovery and start position
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func newMatchingFileIsPickedUpWithinASecondOrTwo() throws {
         let t = try TailFixture(glob: "*.log")
         let lp = try t.start()
@@ -251,7 +255,7 @@ import Glibc
 
     /// `--read-from end`: files seen at start are taken from their end; a file created later from its beginning;
     /// on a restart the checkpoint wins over `end`.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func readFromEndSkipsExistingContentOfFilesSeenFirst() throws {
         let t = try TailFixture(glob: "*.log")
         let old = t.logs + "/old.log"
@@ -273,7 +277,7 @@ import Glibc
 
     // MARK: framing
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func partialLastLineIsEmittedAfterTheTimeout() throws {
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
@@ -287,7 +291,7 @@ import Glibc
 
     /// With the default 5 s timeout the unfinished line waits, is not emitted at SIGTERM, and comes whole once
     /// it is completed (after a restart, from the checkpoint).
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func partialLastLineWaitsForItsEnd() throws {
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
@@ -315,7 +319,7 @@ import Glibc
     ]
 
     /// A Java stack trace written line by line (as a logger flushes it) becomes one entry with `stack`.
-    @Test(.timeLimit(.minutes(1)), arguments: ["on", "off"])
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: ["on", "off"])
     func javaStackTraceIsOneEntry(multiline: String) throws {
         let t = try TailFixture(glob: "*.log", format: "auto")
         let log = t.logs + "/app.log"
@@ -343,20 +347,20 @@ import Glibc
 
     // MARK: resources and hostile state
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func deletedFileIsClosedPromptly() throws {
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
         try appendLines(log, 1...50)
         let lp = try t.start()
         let pid = lp.process.processIdentifier
-        var deadline = Date().addingTimeInterval(3)
+        var deadline = Date().addingTimeInterval(TestTime.seconds(3))
         while !openTargets(pid: pid).contains(log), Date() < deadline { usleep(20_000) }
         try #require(openTargets(pid: pid).contains(log), "app.log never opened")
         try t.waitCaughtUp(timeout: 4)
         let removed = Date()
         unlink(log)
-        deadline = removed.addingTimeInterval(4)
+        deadline = removed.addingTimeInterval(TestTime.seconds(4))
         var closedAfter: Double?
         while Date() < deadline {
             if !openTargets(pid: pid).contains(where: { $0.hasPrefix(log) }) {
@@ -366,14 +370,14 @@ import Glibc
             usleep(20_000)
         }
         let run = try t.stop(lp)
-        let after = try #require(closedAfter, "the deleted file was still open 4 s after rm")
-        #expect(after < 2, "closed \(after) s after rm")
+        let after = try #require(closedAfter, "the deleted file was still open \(TestTime.seconds(4)) s after rm")
+        #expect(after < TestTime.seconds(2), "closed \(after) s after rm")
         print("deleted file: closed \(String(format: "%.2f", after)) s after rm")
         #expect(try t.seqs() == Array(1...50))
         #expect(run.result.status == 0)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func corruptCheckpointFileIsMovedAsideAndTailingGoesOn() throws {
         let t = try TailFixture(glob: "*.log")
         try FileManager.default.createDirectory(atPath: t.state, withIntermediateDirectories: true)
@@ -397,7 +401,7 @@ import Glibc
 
     /// A directory, a FIFO and an unreadable file matching the glob, links to them, and symbolic link loops in
     /// the tree: discovery neither stops nor hangs, the good file is tailed, SIGTERM still ends the run at once.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func directoryFifoUnreadableFileAndLinkLoopsDoNotStopTailing() throws {
         let t = try TailFixture(glob: "**/*.log")
         let fm = FileManager.default
@@ -439,7 +443,7 @@ import Glibc
     /// Two files that begin with the same 300-byte banner (W3C and CSV logs do): one fingerprint, two files.
     /// The issue names device + inode as the tiebreak. Run 1 reads both; both grow while stopped; run 2 must
     /// continue each from its own position.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func filesWithTheSameFirstBytesKeepTheirOwnPositions() throws {
         let t = try TailFixture(glob: "*.log")
         let banner = "#Software: shop 1.0\n#Fields: " + String(repeating: "x", count: 270) + "\n"
@@ -467,7 +471,7 @@ import Glibc
     }
 
     /// `current.log → app-1.log`, both matching the glob: one file, read once.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func symlinkToATailedFileIsReadOnce() throws {
         let t = try TailFixture(glob: "*.log")
         try appendLines(t.logs + "/app-1.log", 1...30)
@@ -528,7 +532,7 @@ struct TailFixture {
     /// Waits until every regular file in the logs directory (or `only`) has its size as a committed checkpoint
     /// offset: all its lines are durable in segments.
     func waitCaughtUp(timeout: Double, only: [String]? = nil) throws {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
         var missing: [String] = []
         repeat {
             let offsets = checkpointOffsets()

@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 import Testing
 
 /// `logpipe run` with stdin kept open: SIGTERM mid-stream and the batch timeout for a trickle.
@@ -14,7 +15,7 @@ import Testing
         var written: Int { get { lock.withLock { _written } } set { lock.withLock { _written = newValue } } }
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: [Int32(SIGTERM), Int32(SIGINT)])
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: [Int32(SIGTERM), Int32(SIGINT)])
     func signalMidStreamDrainsAndFinalizes(signal: Int32) throws {
         let dir = TempDir("logpipe-sig")
         let out = dir.file("out")
@@ -59,14 +60,14 @@ import Testing
         proc.signal(signal)
         let started = Date()
         // stdin stays open: the program must stop reading on its own.
-        let result = proc.wait(timeout: 8)
+        let result = proc.wait(timeout: 8) // × LOGPIPE_TEST_TIME_SCALE, as every process wait
         let elapsed = Date().timeIntervalSince(started)
         state.stop = true
         proc.closeStdin() // unblocks the writer if it is stuck on a full pipe
         writerDone.wait()
 
-        #expect(!result.timedOut, "did not exit within 8 s of the signal")
-        #expect(elapsed < 5, "took \(elapsed) s to exit after the signal")
+        #expect(!result.timedOut, "did not exit within \(TestTime.seconds(8)) s of the signal")
+        #expect(elapsed < TestTime.seconds(5), "took \(elapsed) s to exit after the signal")
         #expect(result.status == 0 && !result.signaled, "status \(result.status), stderr: \(result.stderrText)")
         let listing = directoryListing(out)
         #expect(!listing.contains { $0.hasSuffix(".open") || $0.hasSuffix(".tmp") }, "\(listing)")
@@ -98,7 +99,7 @@ import Testing
         #expect(RunSummary(stderr: result.stderrText)?.segments == segments.count)
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: ["lz4", "gzip"])
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: ["lz4", "gzip"])
     func trickleReachesTheOpenSegmentWithinTheBatchTimeout(codec: String) throws {
         let dir = TempDir("logpipe-trickle")
         let out = dir.file("out")
@@ -110,7 +111,7 @@ import Testing
         let started = Date()
         var seen: [[String: Any]] = []
         var openFile: String?
-        while Date().timeIntervalSince(started) < 3, seen.isEmpty {
+        while Date().timeIntervalSince(started) < TestTime.seconds(3), seen.isEmpty {
             usleep(50_000)
             if let open = directoryListing(out).first(where: { $0.hasSuffix(".open") }) {
                 openFile = open
@@ -121,7 +122,7 @@ import Testing
         }
         let waited = Date().timeIntervalSince(started)
         #expect(proc.process.isRunning, "stdin is still open: the run must go on")
-        try #require(seen.count == 1, "the line did not reach the open segment within 3 s (open file: \(openFile ?? "none"))")
+        try #require(seen.count == 1, "the line did not reach the open segment within \(TestTime.seconds(3)) s (open file: \(openFile ?? "none"))")
         #expect(seen[0].string("message") == "trickle one")
         #expect(seen[0].string("level") == "WARN")
         #expect(waited >= 0.15, "a batch must wait for its timeout (\(waited) s)")
@@ -143,4 +144,5 @@ import Testing
         #expect(m["entries"] as? Int == 2)
         #expect(m["sha256"] as? String == (try sha256sum(segments[0])))
     }
+
 }
