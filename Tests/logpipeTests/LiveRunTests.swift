@@ -145,4 +145,50 @@ import Testing
         #expect(m["sha256"] as? String == (try sha256sum(segments[0])))
     }
 
+    /// A SIGTERM sent while `run` is still starting, to a process that began with SIGTERM blocked (as a child
+    /// spawned from a libdispatch worker thread does), stops the run: it used to stay pending until the signal
+    /// handlers' `signal(SIGTERM, SIG_IGN)` discarded it, and the run then waited on its open stdin forever.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: [Int32(SIGTERM), Int32(SIGINT)])
+    func signalDuringStartUpIsNotLost(signal: Int32) throws {
+        let dir = TempDir("logpipe-early-signal")
+        var stdinPipe: [Int32] = [0, 0]
+        try #require(pipe(&stdinPipe) == 0)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, signal)
+        posix_spawnattr_setsigmask(&attr, &mask)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_addclose(&actions, stdinPipe[1])
+        posix_spawn_file_actions_addopen(&actions, 2, dir.file("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let args = [Harness.binary, "run", "--out", dir.file("out"), "--state-dir", dir.file("state")]
+        var argv = args.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var env = cleanEnvironment().map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in env { free(p) } }
+        var pid: pid_t = 0
+        try #require(posix_spawn(&pid, Harness.binary, &actions, &attr, &argv, &env) == 0)
+        close(stdinPipe[0])
+        kill(pid, signal) // at once: the process is still starting
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(TestTime.seconds(10))
+        var exited = false
+        while Date() < deadline {
+            if waitpid(pid, &status, WNOHANG) == pid { exited = true; break }
+            usleep(10_000)
+        }
+        if !exited { kill(pid, SIGKILL); waitpid(pid, &status, 0) }
+        close(stdinPipe[1])
+        let stderr = String(decoding: FileManager.default.contents(atPath: dir.file("stderr")) ?? Data(), as: UTF8.self)
+        #expect(exited, "still running \(TestTime.seconds(10)) s after the signal (stdin open): the signal was lost")
+        // Exited normally (not by the signal) with 0, after its summary.
+        #expect(exited && (status & 0x7f) == 0 && (status >> 8) & 0xff == 0, "wait status \(status), stderr: \(stderr)")
+        #expect(stderr.contains("lines in"), "stderr: \(stderr)")
+    }
 }
