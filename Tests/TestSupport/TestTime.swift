@@ -4,16 +4,13 @@ import Foundation
 ///
 /// ASan and TSan make the code several times slower (TSan 5–15×), so a test that waits for something, or bounds
 /// how long it may take, scales its bound by `LOGPIPE_TEST_TIME_SCALE` (scripts/sanitize.sh sets it; default 1, so
-/// normal runs keep their bounds exactly). Checks that measure speed itself are skipped under a sanitizer instead
-/// (`LOGPIPE_TEST_SANITIZER`, also set by scripts/sanitize.sh), with the reason printed.
+/// normal runs keep their bounds exactly). The suite has no check of raw speed (bench/ measures that), so none
+/// needs skipping under a sanitizer.
 enum TestTime {
     static let scale: Double = {
         guard let text = ProcessInfo.processInfo.environment["LOGPIPE_TEST_TIME_SCALE"], let s = Double(text) else { return 1 }
         return max(s, 1)
     }()
-
-    /// The sanitizer the suite runs under (`address`, `thread`), or nil.
-    static let sanitizer: String? = ProcessInfo.processInfo.environment["LOGPIPE_TEST_SANITIZER"].flatMap { $0.isEmpty ? nil : $0 }
 
     /// `seconds` × the scale.
     static func seconds(_ seconds: Double) -> Double { seconds * scale }
