@@ -261,7 +261,10 @@ import Glibc
         let old = t.logs + "/old.log"
         try appendLines(old, 1...100)
         var lp = try t.start(["--read-from", "end"])
-        usleep(600_000)
+        // Appended only once logpipe has the file open (taken from its end), not while it may still be starting.
+        let deadline = Date().addingTimeInterval(TestTime.seconds(3))
+        while !openTargets(pid: lp.process.processIdentifier).contains(old), Date() < deadline { usleep(20_000) }
+        try #require(openTargets(pid: lp.process.processIdentifier).contains(old), "old.log never opened")
         try appendLines(old, 101...120)
         usleep(600_000)
         try appendLines(t.logs + "/later.log", 1001...1010)
@@ -548,7 +551,7 @@ struct TailFixture {
             if missing.isEmpty { return }
             usleep(50_000)
         } while Date() < deadline
-        throw ToolError.failed("not caught up after \(timeout) s: \(missing); checkpoints: " +
+        throw ToolError.failed("not caught up after \(TestTime.seconds(timeout)) s: \(missing); checkpoints: " +
                                String(decoding: FileManager.default.contents(atPath: state + "/checkpoints.json") ?? Data(), as: UTF8.self))
     }
 
