@@ -23,10 +23,10 @@ import Glibc
         writer.start()
         let lp = try t.start()
         for k in 1...3 {
-            usleep(900_000)
+            pause(900_000)
             writer.perform(.renameCreate(to: t.logs + "/app.log.\(k)", lagLines: 40))
         }
-        usleep(600_000)
+        pause(600_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         let run = try t.stop(lp)
@@ -48,14 +48,14 @@ import Glibc
         web.start()
         let lp = try t.start()
         for k in 1...2 {
-            usleep(700_000)
+            pause(700_000)
             if k == 2 { try shell("mv", t.logs + "/app.log.1", t.logs + "/app.log.2") }
             app.perform(.renameCreate(to: t.logs + "/app.log.1", lagLines: 20))
-            usleep(400_000)
+            pause(400_000)
             if k == 2 { try shell("mv", t.logs + "/web.log.1", t.logs + "/web.log.2") }
             web.perform(.renameCreate(to: t.logs + "/web.log.1", lagLines: 20))
         }
-        usleep(600_000)
+        pause(600_000)
         app.finish()
         web.finish()
         try t.waitCaughtUp(timeout: 8)
@@ -72,10 +72,10 @@ import Glibc
         writer.start()
         let lp = try t.start()
         for _ in 1...3 {
-            usleep(900_000)
+            pause(900_000)
             writer.perform(.deleteCreate(lagLines: 10))
         }
-        usleep(600_000)
+        pause(600_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         let run = try t.stop(lp)
@@ -93,13 +93,13 @@ import Glibc
         let writer = SeqWriter(path: t.logs + "/app.log")
         writer.start()
         var lp = try t.start()
-        usleep(1_000_000)
+        pause(1_000_000)
         _ = try t.stop(lp)
-        usleep(300_000)
+        pause(300_000)
         writer.perform(.renameCreate(to: t.logs + "/app.log.1", lagLines: 25))
-        usleep(300_000)
+        pause(300_000)
         lp = try t.start()
-        usleep(1_000_000)
+        pause(1_000_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         _ = try t.stop(lp)
@@ -121,18 +121,17 @@ import Glibc
         writer.start()
         let lp = try t.start()
         // logpipe sees a truncation as the file being shorter than its position: it must look before the writer
-        // has refilled the file past it, about as long as the writer wrote before. Slower builds get more time.
-        let interval = UInt32(TestTime.seconds(1) * 1_000_000)
+        // has refilled the file past it, about as long as the writer wrote before (`pause` gives slower builds more).
         for k in 1...2 {
-            usleep(interval)
+            pause(1_000_000)
             writer.pause()
-            usleep(200_000)
+            pause(200_000)
             if k == 2 { try shell("mv", log + ".1", log + ".2") }
             try shell("cp", log, log + ".1")
             try shell("truncate", "-s", "0", log)
             writer.resume()
         }
-        usleep(interval)
+        pause(1_000_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         let run = try t.stop(lp)
@@ -152,22 +151,22 @@ import Glibc
         let writer = SeqWriter(path: log)
         writer.start()
         let lp = try t.start()
-        usleep(1_500_000)
+        pause(1_500_000)
         writer.pause()
-        usleep(300_000)
+        pause(300_000)
         // A slow `cp`: half the file now, the rest after discovery has had a look (it runs every second).
         let content = try Data(contentsOf: URL(fileURLWithPath: log))
         let copy = log + ".1"
         let half = content.count / 2
         FileManager.default.createFile(atPath: copy, contents: content.prefix(half))
-        usleep(1_500_000)
+        pause(1_500_000)
         let h = try #require(FileHandle(forWritingAtPath: copy))
         h.seekToEndOfFile()
         h.write(content.suffix(from: half))
         try h.close()
         try shell("truncate", "-s", "0", log)
         writer.resume()
-        usleep(800_000)
+        pause(800_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         _ = try t.stop(lp)
@@ -194,20 +193,20 @@ import Glibc
         for (i, micros) in runFor.enumerated() {
             let lp = try t.start(small)
             if i == 1 {
-                usleep(micros / 2)
+                pause(micros / 2)
                 writer.perform(.renameCreate(to: t.logs + "/app.log.1", lagLines: 30))
-                usleep(micros / 2)
+                pause(micros / 2)
             } else {
-                usleep(micros)
+                pause(micros)
             }
             lp.signal(SIGKILL)
             let r = lp.wait(timeout: 5)
             #expect(r.signaled && r.status == SIGKILL, "cycle \(i): \(r.status) \(r.stderrText)")
             if r.stderrText.contains("recovered") { recoveredNotes += 1 }
-            usleep(150_000)
+            pause(150_000)
         }
         let lp = try t.start(small)
-        usleep(700_000)
+        pause(700_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         let last = try t.stop(lp)
@@ -231,12 +230,12 @@ import Glibc
     func newMatchingFileIsPickedUpWithinASecondOrTwo() throws {
         let t = try TailFixture(glob: "*.log")
         let lp = try t.start()
-        usleep(1_200_000) // the first scan found nothing
+        pause(1_200_000) // the first scan found nothing
         let path = t.logs + "/new.log"
         let created = Date()
         FileManager.default.createFile(atPath: path, contents: Data("seq=0000001 hello\nseq=0000002 world\n".utf8))
         var opened: Double?
-        while Date().timeIntervalSince(created) < 4 {
+        while Date().timeIntervalSince(created) < TestTime.seconds(4) {
             if openTargets(pid: lp.process.processIdentifier).contains(path) {
                 opened = Date().timeIntervalSince(created)
                 break
@@ -244,10 +243,10 @@ import Glibc
             usleep(20_000)
         }
         let seen = try #require(opened, "new.log not opened within 4 s")
-        #expect(seen < 1.6, "new.log opened after \(seen) s")
+        #expect(seen < TestTime.seconds(1.6), "new.log opened after \(seen) s")
         try t.waitCaughtUp(timeout: 4)
         let durable = Date().timeIntervalSince(created)
-        #expect(durable < 2.5, "new.log's lines durable after \(durable) s")
+        #expect(durable < TestTime.seconds(2.5), "new.log's lines durable after \(durable) s")
         _ = try t.stop(lp)
         #expect(try t.seqs() == [1, 2])
         print("new file: opened after \(String(format: "%.2f", seen)) s, checkpointed after \(String(format: "%.2f", durable)) s")
@@ -266,7 +265,7 @@ import Glibc
         while !openTargets(pid: lp.process.processIdentifier).contains(old), Date() < deadline { usleep(20_000) }
         try #require(openTargets(pid: lp.process.processIdentifier).contains(old), "old.log never opened")
         try appendLines(old, 101...120)
-        usleep(600_000)
+        pause(600_000)
         try appendLines(t.logs + "/later.log", 1001...1010)
         try t.waitCaughtUp(timeout: 5)
         _ = try t.stop(lp)
@@ -285,9 +284,9 @@ import Glibc
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
         let lp = try t.start(["--partial-line-timeout", "500ms"])
-        usleep(300_000)
+        pause(300_000)
         try append(log, "seq=0000001 complete\nseq=0000002 no newline yet")
-        usleep(1_800_000)
+        pause(1_800_000)
         _ = try t.stop(lp) // at stop an unfinished line is kept back: it is in the segments only if the timeout emitted it
         #expect(try t.messages() == ["seq=0000001 complete", "seq=0000002 no newline yet"])
     }
@@ -299,9 +298,9 @@ import Glibc
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
         var lp = try t.start()
-        usleep(300_000)
+        pause(300_000)
         try append(log, "seq=0000001 complete\nseq=0000002 first half")
-        usleep(1_500_000)
+        usleep(1_500_000) // not scaled: it must stay under the 5 s partial-line timeout
         _ = try t.stop(lp)
         #expect(try t.messages() == ["seq=0000001 complete"])
         try append(log, ", second half\n")
@@ -327,7 +326,7 @@ import Glibc
         let t = try TailFixture(glob: "*.log", format: "auto")
         let log = t.logs + "/app.log"
         let lp = try t.start(["--multiline", multiline, "--batch-timeout", "1s"])
-        usleep(300_000)
+        pause(300_000)
         for line in Self.javaTrace {
             try append(log, line + "\n")
             usleep(20_000)
@@ -388,7 +387,7 @@ import Glibc
         FileManager.default.createFile(atPath: t.state + "/checkpoints.json", contents: garbage)
         try appendLines(t.logs + "/app.log", 1...20)
         let lp = try t.start()
-        usleep(500_000)
+        pause(500_000)
         try appendLines(t.logs + "/app.log", 21...40)
         try t.waitCaughtUp(timeout: 5)
         let run = try t.stop(lp)
@@ -424,7 +423,7 @@ import Glibc
         chmod(secret, 0o000)
         try appendLines(t.logs + "/sub/deeper/good.log", 1...10)
         let lp = try t.start()
-        usleep(1_300_000)
+        pause(1_300_000)
         try appendLines(t.logs + "/sub/deeper/good.log", 11...20)
         try t.waitCaughtUp(timeout: 5, only: [t.logs + "/sub/deeper/good.log"])
         #expect(lp.process.isRunning)
@@ -457,12 +456,12 @@ import Glibc
         try appendLines(b, 1001...1200)
         // (Not waitCaughtUp: the checkpoint store holds one position for the shared fingerprint.)
         var lp = try t.start()
-        usleep(1_500_000)
+        pause(1_500_000)
         _ = try t.stop(lp)
         try appendLines(a, 51...400)
         try appendLines(b, 1201...1210)
         lp = try t.start()
-        usleep(1_500_000)
+        pause(1_500_000)
         _ = try t.stop(lp)
         var bannerLines = 0
         let seqs = try t.seqs(others: &bannerLines)
@@ -480,7 +479,7 @@ import Glibc
         try appendLines(t.logs + "/app-1.log", 1...30)
         #expect(symlink("app-1.log", t.logs + "/current.log") == 0)
         let lp = try t.start()
-        usleep(600_000)
+        pause(600_000)
         try appendLines(t.logs + "/app-1.log", 31...40)
         try t.waitCaughtUp(timeout: 5)
         let run = try t.stop(lp)
@@ -848,3 +847,7 @@ func seqNumber(_ line: Data) -> Int? {
     }
     return nil
 }
+
+/// Waits `micros` × LOGPIPE_TEST_TIME_SCALE: the steps of a rotation choreography are timed against how soon logpipe
+/// notices new, renamed, truncated or deleted files, which a sanitized build does several times later.
+private func pause(_ micros: useconds_t) { usleep(useconds_t(Double(micros) * TestTime.scale)) }

@@ -56,7 +56,7 @@ import Testing
             }
         }
         writer.start()
-        usleep(500_000)
+        usleep(useconds_t(TestTime.seconds(0.5) * 1_000_000)) // logpipe has started and read some of the stream
         proc.signal(signal)
         let started = Date()
         // stdin stays open: the program must stop reading on its own.
