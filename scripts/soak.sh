@@ -28,6 +28,8 @@ trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rport=$(port); mport=$(port)
 CSV=$KEEP/rss.csv
+# What is soaked, recorded before the run (commits made while it runs do not change the binary under test).
+built="binary $BIN built $(stat -c %y "$BIN" | cut -d. -f1); at start HEAD $(git rev-parse --short HEAD), Sources last changed in $(git log -1 --format=%h -- Sources)$(git diff --quiet HEAD -- Sources || echo ' + uncommitted changes')"
 echo "soak: $BIN ($(git rev-parse --short HEAD 2>/dev/null)), ${DURATION} s at ${RATE} lines/s, rotation every ${ROTATE} s; results in $KEEP" >&2
 
 python3 faults/receiver.py "$rport" "$W/received" 2> "$KEEP/receiver.err" & PIDS+=($!)
@@ -75,7 +77,7 @@ rss_ok=$(python3 -c "print(1 if '$rss60' and '$rss_end' and $rss_end <= 1.10 * $
 peak=$(sort -t, -k2 -n "$CSV" | tail -1 | cut -d, -f2)
 summary=$KEEP/summary.txt
 {
-  echo "soak summary - $(date -u +%FT%TZ), binary $BIN ($(stat -c %y "$BIN" | cut -d. -f1)), HEAD $(git rev-parse --short HEAD), Sources last changed in $(git log -1 --format=%h -- Sources)$(git diff --quiet HEAD -- Sources || echo ' + uncommitted changes')"
+  echo "soak summary - $(date -u +%FT%TZ), $built"
   printf '%-34s %-52s %s\n' check value status
   printf '%-34s %-52s %s\n' "generator pace" "$g_lines lines in $g_elapsed s = $(python3 -c "print(round($g_lines / $g_elapsed))")/s (target $RATE; worst tick lag ${g_worst_lag_ms} ms)" "$(pass "$rate_ok")"
   printf '%-34s %-52s %s\n' "rotations" "$g_rotations (rename + create every ${ROTATE} s)" "-"
