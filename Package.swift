@@ -36,7 +36,7 @@ let package = Package(
             swiftSettings: fast
         ),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Pipeline"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Pipeline", "TestSupport"]),
         // Test doubles more than one test target needs (a real HTTP receiver on 127.0.0.1).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "Pipeline", "TestSupport"]),

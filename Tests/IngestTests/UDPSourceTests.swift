@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ingest
+@testable import TestSupport
 import Pipeline
 
 /// `UDPSource` in process: a source on 127.0.0.1 port 0 on its own thread, datagrams from real POSIX sockets.
@@ -144,7 +145,7 @@ import Pipeline
         let batches = try running.finish()
         #expect(batches.first?.close == .timeout)
         #expect(batches.first?.texts == ["soon"])
-        #expect(waited >= 25 && waited < 2000)
+        #expect(waited >= 25 && Double(waited) < TestTime.millis(2000))
     }
 
     @Test func forgottenPeersHandTheirLinesOnAndComeBackWithANewSession() throws {
@@ -364,7 +365,7 @@ private final class RunningUDPSource: @unchecked Sendable {
 
     /// Waits up to `seconds` until `condition` holds for what was emitted so far.
     func waitFor(seconds: Double = 5, _ condition: ([RawBatch]) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(seconds))
         while Date() < deadline {
             if lock.withLock({ condition(emitted) }) { return true }
             usleep(2_000)
@@ -375,7 +376,7 @@ private final class RunningUDPSource: @unchecked Sendable {
     /// Stops the source and returns everything it emitted.
     func finish() throws -> [RawBatch] {
         stop.trigger()
-        guard done.wait(timeout: .now() + 10) == .success else { throw POSIXError(.ETIMEDOUT) }
+        guard done.wait(timeout: .now() + TestTime.seconds(10)) == .success else { throw POSIXError(.ETIMEDOUT) }
         return try lock.withLock {
             if let failure { throw failure }
             return emitted

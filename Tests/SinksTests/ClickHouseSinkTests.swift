@@ -197,7 +197,7 @@ struct ClickHouseSinkTests {
     }
 
     /// Against a fake server: the INSERT query, gzip body, basic auth; a 500 is retried and nothing is lost.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func insertsGoOutCompressedWithAuthAndAreRetried() throws {
         let receiver = try TestHTTPReceiver(mode: .error500)
         let dir = SinkTempDir(), log = LogCollector()
@@ -228,7 +228,7 @@ struct ClickHouseSinkTests {
 
     /// The delivery reads the next batch ahead while an insert is in flight; across many small spool files and
     /// requests every entry still goes out once, in order, and the spool ends empty.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func readAheadAcrossSpoolFilesKeepsOrderAndLosesNothing() throws {
         let receiver = try TestHTTPReceiver(mode: .ok)
         let dir = SinkTempDir()

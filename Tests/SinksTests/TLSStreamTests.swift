@@ -6,7 +6,7 @@ import Testing
 /// The TLS client against real peers on 127.0.0.1: deadlines hold through the handshake, keep-alive over TLS,
 /// and the CA file is checked up front.
 @Suite(.serialized) struct TLSStreamTests {
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func aPeerThatNeverAnswersTheHandshakeTimesOutAtTheDeadline() throws {
         let receiver = try TestHTTPReceiver(mode: .hang) // plain TCP: reads the ClientHello, answers nothing
         let connection = HTTPConnection(host: "127.0.0.1", port: receiver.port, tls: TLSOptions())
@@ -17,7 +17,7 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 2)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func postsReuseOneTLSConnection() throws {
         let dir = NSTemporaryDirectory() + "logpipe-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

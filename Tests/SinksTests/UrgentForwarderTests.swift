@@ -41,7 +41,7 @@ import Pipeline
         return lines.compactMap(requestId).filter { seen.insert($0).inserted }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func receiverUpEveryEntryArrivesInOrder() throws {
         let receiver = try TestHTTPReceiver()
         let dir = SinkTempDir(), log = LogCollector()
@@ -58,7 +58,7 @@ import Pipeline
         #expect(f.summary == "urgent: 200 delivered, 0 spooled, 0 refused")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func chunkedAnswersAndKeptAliveConnections() throws {
         let receiver = try TestHTTPReceiver(mode: .okChunked)
         let dir = SinkTempDir(), log = LogCollector()
@@ -69,7 +69,7 @@ import Pipeline
         #expect(log.lines.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func receiverDownThenUpOnSecondInstanceDeliversEverythingInOrder() throws {
         let port = TestHTTPReceiver.freePort()
         let url = "http://127.0.0.1:\(port)/urgent"
@@ -98,7 +98,7 @@ import Pipeline
         #expect(third.counts[0].spooled == 0)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func answers500AreRetriedAndSubmitNeverWaits() throws {
         let receiver = try TestHTTPReceiver(mode: .error500)
         let dir = SinkTempDir(), log = LogCollector()
@@ -108,7 +108,7 @@ import Pipeline
         for k in 0..<50 { slowest = max(slowest, Self.submit(f, (k * 2)..<(k * 2 + 2))); usleep(5000) }
         #expect(receiver.requests >= 2)
         #expect(receiver.lines.isEmpty)
-        #expect(slowest < 0.25, "submit took \(slowest) s")
+        #expect(slowest < TestTime.seconds(0.25), "submit took \(slowest) s")
         receiver.mode = .ok
         #expect(f.drain(timeoutMillis: 5000))
         #expect(Self.deduplicated(receiver.lines) == Array(0..<100))
@@ -116,7 +116,7 @@ import Pipeline
         #expect(log.contains("delivering again"))
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func hangingReceiverTimesOutAndSubmitNeverWaits() throws {
         let receiver = try TestHTTPReceiver(mode: .hang)
         let dir = SinkTempDir(), log = LogCollector()
@@ -126,7 +126,7 @@ import Pipeline
         let start = Date()
         var n = 0
         while Date().timeIntervalSince(start) < 1.0 { slowest = max(slowest, Self.submit(f, n..<(n + 3))); n += 3; usleep(10_000) }
-        #expect(slowest < 0.25, "submit took \(slowest) s")
+        #expect(slowest < TestTime.seconds(0.25), "submit took \(slowest) s")
         #expect(receiver.requests >= 2, "timed-out requests are retried")
         #expect(log.contains("no answer within the request timeout"))
         receiver.mode = .ok
@@ -134,7 +134,7 @@ import Pipeline
         #expect(Self.deduplicated(receiver.lines) == Array(0..<n))
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func closedWithoutAnswerIsRetried() throws {
         let receiver = try TestHTTPReceiver(mode: .closeWithoutAnswer)
         let dir = SinkTempDir(), log = LogCollector()
@@ -147,7 +147,7 @@ import Pipeline
         #expect(Self.deduplicated(receiver.lines) == Array(0..<5))
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func spoolBoundRefusesLoudlyAndCounts() throws {
         let dir = SinkTempDir(), log = LogCollector()
         let f = try Self.forwarder(["http://127.0.0.1:\(TestHTTPReceiver.freePort())/"], state: dir.path, log: log, spoolMax: 8192)
@@ -161,7 +161,7 @@ import Pipeline
         #expect(f.summary.contains("\(c.refused) refused"))
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func largeBacklogIsSentInCappedRequests() throws {
         let port = TestHTTPReceiver.freePort()
         let dir = SinkTempDir(), log = LogCollector()
@@ -178,7 +178,7 @@ import Pipeline
         #expect(receiver.bodies.count < 200, "a backlog leaves in few requests")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func committedPositionSurvivesRestartsWithoutResending() throws {
         let dir = SinkTempDir(), log = LogCollector()
         let up = try TestHTTPReceiver()
@@ -203,7 +203,7 @@ import Pipeline
         #expect(again.lines == (10..<20).map { Self.entry($0) }, "exactly the undelivered entries, once")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func spoolFilesRollOverAndAreDeletedOnceDelivered() throws {
         let port = TestHTTPReceiver.freePort()
         let url = "http://127.0.0.1:\(port)/"
@@ -221,7 +221,7 @@ import Pipeline
         #expect(spoolFiles().count == 1, "delivered files are deleted: \(spoolFiles())")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func corruptSpoolFileIsQuarantinedAndTheForwarderStarts() throws {
         let port = TestHTTPReceiver.freePort()
         let url = "http://127.0.0.1:\(port)/"
@@ -251,7 +251,7 @@ import Pipeline
         #expect(log.contains("unreadable committed offset"))
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func fanOutKeepsAHealthyDestinationFastWhileAnotherIsDown() throws {
         let up = try TestHTTPReceiver()
         let dir = SinkTempDir(), log = LogCollector()
@@ -265,7 +265,7 @@ import Pipeline
         #expect(f.summary.hasPrefix("urgent: 10 delivered, 10 spooled, 0 refused ("))
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func syslogOverUDPCarriesRFC5424() throws {
         let receiver = try TestSyslogReceiver(udp: true)
         let dir = SinkTempDir(), log = LogCollector()
@@ -286,7 +286,7 @@ import Pipeline
         #expect(m[1].message == "disk \"gone\"\nat main")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func syslogOverTCPUsesOctetCountingInOrder() throws {
         let receiver = try TestSyslogReceiver(udp: false)
         let dir = SinkTempDir(), log = LogCollector()

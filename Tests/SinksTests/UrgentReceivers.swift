@@ -34,7 +34,7 @@ final class TestSyslogReceiver: @unchecked Sendable {
     var messages: [Message] { raw.compactMap(Self.parse) }
 
     func waitFor(_ n: Int, timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
         while Date() < deadline, raw.count < n { usleep(5000) }
         return raw.count >= n
     }

@@ -46,7 +46,7 @@ final class TestHTTPReceiver: @unchecked Sendable {
 
     /// Waits until `lines.count >= n` or the timeout.
     func waitForLines(_ n: Int, timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
         while Date() < deadline {
             if lines.count >= n { return true }
             usleep(5000)

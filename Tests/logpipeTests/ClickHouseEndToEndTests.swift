@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 import Testing
 import Pipeline
 import Sinks
@@ -80,7 +81,7 @@ struct ClickHouseEndToEndTests {
         return row
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))))
     func entriesArriveWithEveryFieldRight() throws {
         let server = try ClickHouseTestServer()
         let lines = try Self.entryLines(0..<600)
@@ -122,7 +123,7 @@ struct ClickHouseEndToEndTests {
 
     /// A table of the user's own with other column types (and one more column): the sink falls back to JSONEachRow
     /// (which needs every column of ours to exist: 18.16 refuses unknown keys), every row arrives.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))))
     func aTableWithOtherColumnTypesGetsJSONEachRow() throws {
         let server = try ClickHouseTestServer()
         _ = try server.query("""
@@ -148,7 +149,7 @@ struct ClickHouseEndToEndTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))))
     func aTwoShardClusterGetsEveryEntryExactlyOnce() throws {
         let portA = ClickHouseTestServer.freePortPair()
         var portB = ClickHouseTestServer.freePortPair()
@@ -170,7 +171,7 @@ struct ClickHouseEndToEndTests {
         #expect(sinkA.drain(timeoutMillis: 30_000) && sinkB.drain(timeoutMillis: 30_000), "\(sinkA.lastError ?? "") \(sinkB.lastError ?? "")")
         sinkA.close(); sinkB.close()
         // Asynchronous Distributed inserts (agent A) reach their shard in the background.
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(30))
         while Date() < deadline, try a.number("SELECT count() FROM default.logs") < 4000 { usleep(200_000) }
         let local = [try a.number("SELECT count() FROM default.logs_local"), try b.number("SELECT count() FROM default.logs_local")]
         #expect(local.allSatisfy { $0 > 500 }, "rows per shard: \(local)")
@@ -185,7 +186,7 @@ struct ClickHouseEndToEndTests {
         #expect(idsA.isDisjoint(with: idsB) && idsA.union(idsB).count == 4000)
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))))
     func serverStoppedMidRunAndStartedAgainLosesNothing() throws {
         let server = try ClickHouseTestServer()
         let lines = try Self.entryLines(0..<9000)
@@ -217,7 +218,7 @@ struct ClickHouseEndToEndTests {
 
     // MARK: through the binary (once `logpipe run --clickhouse` is wired)
 
-    @Test(.timeLimit(.minutes(3)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
     func runWithClickhouseInsertsEveryEntryAndKeepsTheSegments() throws {
         let server = try ClickHouseTestServer()
         let dir = TempDir("logpipe-ch-run")
@@ -233,7 +234,7 @@ struct ClickHouseEndToEndTests {
     }
 
     /// `--clickhouse-only`: every entry in the table, no segment file written.
-    @Test(.timeLimit(.minutes(3)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
     func clickhouseOnlyInsertsEveryEntryAndWritesNoSegments() throws {
         let server = try ClickHouseTestServer()
         let dir = TempDir("logpipe-ch-run")
@@ -249,7 +250,7 @@ struct ClickHouseEndToEndTests {
         #expect(segments.isEmpty, "\(segments)")
     }
 
-    @Test(.timeLimit(.minutes(3)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
     func runWithTheServerDownSpoolsAndTheNextRunDelivers() throws {
         let server = try ClickHouseTestServer(start: false)
         let dir = TempDir("logpipe-ch-run")

@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,7 @@ import Glibc
 @Suite(.serialized) struct FileTailTests {
     // MARK: rotation under write load
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func renameAndCreateLosesAndDuplicatesNothing() throws {
         // The glob does not match the rotated names: what the app writes to the renamed file before it reopens
         // can only come through the descriptor logpipe keeps open until the file is read to its end.
@@ -22,10 +23,10 @@ import Glibc
         writer.start()
         let lp = try t.start()
         for k in 1...3 {
-            usleep(900_000)
+            pause(900_000)
             writer.perform(.renameCreate(to: t.logs + "/app.log.\(k)", lagLines: 40))
         }
-        usleep(600_000)
+        pause(600_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         let run = try t.stop(lp)
@@ -38,7 +39,7 @@ import Glibc
 
     /// Two apps in one glob, each rotating (rename + create, shifting `.1` to `.2` as logrotate does) at its own
     /// moments, the rotated names matching the glob too: every line of each, in order per file, once.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func twoFilesRotatingConcurrentlyStayWholeAndApart() throws {
         let t = try TailFixture(glob: "*.log*")
         let app = SeqWriter(path: t.logs + "/app.log")
@@ -47,14 +48,14 @@ import Glibc
         web.start()
         let lp = try t.start()
         for k in 1...2 {
-            usleep(700_000)
+            pause(700_000)
             if k == 2 { try shell("mv", t.logs + "/app.log.1", t.logs + "/app.log.2") }
             app.perform(.renameCreate(to: t.logs + "/app.log.1", lagLines: 20))
-            usleep(400_000)
+            pause(400_000)
             if k == 2 { try shell("mv", t.logs + "/web.log.1", t.logs + "/web.log.2") }
             web.perform(.renameCreate(to: t.logs + "/web.log.1", lagLines: 20))
         }
-        usleep(600_000)
+        pause(600_000)
         app.finish()
         web.finish()
         try t.waitCaughtUp(timeout: 8)
@@ -64,17 +65,17 @@ import Glibc
         #expect(check.duplicates == 0)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func deleteAndCreateLosesAndDuplicatesNothing() throws {
         let t = try TailFixture(glob: "*.log")
         let writer = SeqWriter(path: t.logs + "/app.log")
         writer.start()
         let lp = try t.start()
         for _ in 1...3 {
-            usleep(900_000)
+            pause(900_000)
             writer.perform(.deleteCreate(lagLines: 10))
         }
-        usleep(600_000)
+        pause(600_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         let run = try t.stop(lp)
@@ -86,19 +87,19 @@ import Glibc
 
     /// SIGTERM, lines keep coming, the file is rotated (rename + create), more lines, restart on the same
     /// --state-dir: the renamed file is found by its fingerprint and finished, the new one read from 0.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func rotationWhileStoppedIsFinishedAfterRestart() throws {
         let t = try TailFixture(glob: "app.log*")
         let writer = SeqWriter(path: t.logs + "/app.log")
         writer.start()
         var lp = try t.start()
-        usleep(1_000_000)
+        pause(1_000_000)
         _ = try t.stop(lp)
-        usleep(300_000)
+        pause(300_000)
         writer.perform(.renameCreate(to: t.logs + "/app.log.1", lagLines: 25))
-        usleep(300_000)
+        pause(300_000)
         lp = try t.start()
-        usleep(1_000_000)
+        pause(1_000_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         _ = try t.stop(lp)
@@ -112,23 +113,25 @@ import Glibc
     /// copytruncate, twice (logrotate shifts `.1` to `.2` first). The writer pauses across the copy and the
     /// truncation (lines written in between are lost by copytruncate itself); the copy matches the glob and
     /// carries the old fingerprint, so it is continued from the position reached, not read again.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func copyTruncateLosesNothingAndDoesNotRereadTheCopy() throws {
         let t = try TailFixture(glob: "app.log*")
         let log = t.logs + "/app.log"
         let writer = SeqWriter(path: log)
         writer.start()
         let lp = try t.start()
+        // logpipe sees a truncation as the file being shorter than its position: it must look before the writer
+        // has refilled the file past it, about as long as the writer wrote before (`pause` gives slower builds more).
         for k in 1...2 {
-            usleep(1_000_000)
+            pause(1_000_000)
             writer.pause()
-            usleep(200_000)
+            pause(200_000)
             if k == 2 { try shell("mv", log + ".1", log + ".2") }
             try shell("cp", log, log + ".1")
             try shell("truncate", "-s", "0", log)
             writer.resume()
         }
-        usleep(1_000_000)
+        pause(1_000_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         let run = try t.stop(lp)
@@ -141,29 +144,29 @@ import Glibc
     /// logrotate's copy of a large file takes a while: discovery can see the copy while it is still shorter than
     /// the position already read. It carries the same fingerprint and is still copytruncate's copy: it must be
     /// continued, not read again from 0.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func copyStillBeingWrittenIsNotReadAgain() throws {
         let t = try TailFixture(glob: "app.log*")
         let log = t.logs + "/app.log"
         let writer = SeqWriter(path: log)
         writer.start()
         let lp = try t.start()
-        usleep(1_500_000)
+        pause(1_500_000)
         writer.pause()
-        usleep(300_000)
+        pause(300_000)
         // A slow `cp`: half the file now, the rest after discovery has had a look (it runs every second).
         let content = try Data(contentsOf: URL(fileURLWithPath: log))
         let copy = log + ".1"
         let half = content.count / 2
         FileManager.default.createFile(atPath: copy, contents: content.prefix(half))
-        usleep(1_500_000)
+        usleep(1_500_000) // not scaled: a copy in progress gets 5 s to reach the position before it counts as truncated
         let h = try #require(FileHandle(forWritingAtPath: copy))
         h.seekToEndOfFile()
         h.write(content.suffix(from: half))
         try h.close()
         try shell("truncate", "-s", "0", log)
         writer.resume()
-        usleep(800_000)
+        pause(800_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         _ = try t.stop(lp)
@@ -177,7 +180,7 @@ import Glibc
     /// kill -9 at varied points (one cycle also rotates live), restarts on the same --state-dir and --out: every
     /// line is there, in order per file once re-deliveries are set aside, and the duplicates stay within the
     /// unacknowledged window (checkpoints are committed every --batch-timeout once the segment is fsynced).
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func killNineAtVariedPointsLosesNothing() throws {
         let t = try TailFixture(glob: "app.log*")
         let writer = SeqWriter(path: t.logs + "/app.log")
@@ -190,20 +193,20 @@ import Glibc
         for (i, micros) in runFor.enumerated() {
             let lp = try t.start(small)
             if i == 1 {
-                usleep(micros / 2)
+                pause(micros / 2)
                 writer.perform(.renameCreate(to: t.logs + "/app.log.1", lagLines: 30))
-                usleep(micros / 2)
+                pause(micros / 2)
             } else {
-                usleep(micros)
+                pause(micros)
             }
             lp.signal(SIGKILL)
             let r = lp.wait(timeout: 5)
             #expect(r.signaled && r.status == SIGKILL, "cycle \(i): \(r.status) \(r.stderrText)")
             if r.stderrText.contains("recovered") { recoveredNotes += 1 }
-            usleep(150_000)
+            pause(150_000)
         }
         let lp = try t.start(small)
-        usleep(700_000)
+        pause(700_000)
         writer.finish()
         try t.waitCaughtUp(timeout: 8)
         let last = try t.stop(lp)
@@ -223,16 +226,16 @@ import Glibc
 
     // MARK: discovery and start position
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func newMatchingFileIsPickedUpWithinASecondOrTwo() throws {
         let t = try TailFixture(glob: "*.log")
         let lp = try t.start()
-        usleep(1_200_000) // the first scan found nothing
+        pause(1_200_000) // the first scan found nothing
         let path = t.logs + "/new.log"
         let created = Date()
         FileManager.default.createFile(atPath: path, contents: Data("seq=0000001 hello\nseq=0000002 world\n".utf8))
         var opened: Double?
-        while Date().timeIntervalSince(created) < 4 {
+        while Date().timeIntervalSince(created) < TestTime.seconds(4) {
             if openTargets(pid: lp.process.processIdentifier).contains(path) {
                 opened = Date().timeIntervalSince(created)
                 break
@@ -240,10 +243,10 @@ import Glibc
             usleep(20_000)
         }
         let seen = try #require(opened, "new.log not opened within 4 s")
-        #expect(seen < 1.6, "new.log opened after \(seen) s")
+        #expect(seen < TestTime.seconds(1.6), "new.log opened after \(seen) s")
         try t.waitCaughtUp(timeout: 4)
         let durable = Date().timeIntervalSince(created)
-        #expect(durable < 2.5, "new.log's lines durable after \(durable) s")
+        #expect(durable < TestTime.seconds(2.5), "new.log's lines durable after \(durable) s")
         _ = try t.stop(lp)
         #expect(try t.seqs() == [1, 2])
         print("new file: opened after \(String(format: "%.2f", seen)) s, checkpointed after \(String(format: "%.2f", durable)) s")
@@ -251,15 +254,18 @@ import Glibc
 
     /// `--read-from end`: files seen at start are taken from their end; a file created later from its beginning;
     /// on a restart the checkpoint wins over `end`.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func readFromEndSkipsExistingContentOfFilesSeenFirst() throws {
         let t = try TailFixture(glob: "*.log")
         let old = t.logs + "/old.log"
         try appendLines(old, 1...100)
         var lp = try t.start(["--read-from", "end"])
-        usleep(600_000)
+        // Appended only once logpipe has the file open (taken from its end), not while it may still be starting.
+        let deadline = Date().addingTimeInterval(TestTime.seconds(3))
+        while !openTargets(pid: lp.process.processIdentifier).contains(old), Date() < deadline { usleep(20_000) }
+        try #require(openTargets(pid: lp.process.processIdentifier).contains(old), "old.log never opened")
         try appendLines(old, 101...120)
-        usleep(600_000)
+        pause(600_000)
         try appendLines(t.logs + "/later.log", 1001...1010)
         try t.waitCaughtUp(timeout: 5)
         _ = try t.stop(lp)
@@ -273,28 +279,28 @@ import Glibc
 
     // MARK: framing
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func partialLastLineIsEmittedAfterTheTimeout() throws {
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
         let lp = try t.start(["--partial-line-timeout", "500ms"])
-        usleep(300_000)
+        pause(300_000)
         try append(log, "seq=0000001 complete\nseq=0000002 no newline yet")
-        usleep(1_800_000)
+        pause(1_800_000)
         _ = try t.stop(lp) // at stop an unfinished line is kept back: it is in the segments only if the timeout emitted it
         #expect(try t.messages() == ["seq=0000001 complete", "seq=0000002 no newline yet"])
     }
 
     /// With the default 5 s timeout the unfinished line waits, is not emitted at SIGTERM, and comes whole once
     /// it is completed (after a restart, from the checkpoint).
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func partialLastLineWaitsForItsEnd() throws {
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
         var lp = try t.start()
-        usleep(300_000)
+        pause(300_000)
         try append(log, "seq=0000001 complete\nseq=0000002 first half")
-        usleep(1_500_000)
+        usleep(1_500_000) // not scaled: it must stay under the 5 s partial-line timeout
         _ = try t.stop(lp)
         #expect(try t.messages() == ["seq=0000001 complete"])
         try append(log, ", second half\n")
@@ -315,12 +321,12 @@ import Glibc
     ]
 
     /// A Java stack trace written line by line (as a logger flushes it) becomes one entry with `stack`.
-    @Test(.timeLimit(.minutes(1)), arguments: ["on", "off"])
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: ["on", "off"])
     func javaStackTraceIsOneEntry(multiline: String) throws {
         let t = try TailFixture(glob: "*.log", format: "auto")
         let log = t.logs + "/app.log"
         let lp = try t.start(["--multiline", multiline, "--batch-timeout", "1s"])
-        usleep(300_000)
+        pause(300_000)
         for line in Self.javaTrace {
             try append(log, line + "\n")
             usleep(20_000)
@@ -343,20 +349,20 @@ import Glibc
 
     // MARK: resources and hostile state
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func deletedFileIsClosedPromptly() throws {
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
         try appendLines(log, 1...50)
         let lp = try t.start()
         let pid = lp.process.processIdentifier
-        var deadline = Date().addingTimeInterval(3)
+        var deadline = Date().addingTimeInterval(TestTime.seconds(3))
         while !openTargets(pid: pid).contains(log), Date() < deadline { usleep(20_000) }
         try #require(openTargets(pid: pid).contains(log), "app.log never opened")
         try t.waitCaughtUp(timeout: 4)
         let removed = Date()
         unlink(log)
-        deadline = removed.addingTimeInterval(4)
+        deadline = removed.addingTimeInterval(TestTime.seconds(4))
         var closedAfter: Double?
         while Date() < deadline {
             if !openTargets(pid: pid).contains(where: { $0.hasPrefix(log) }) {
@@ -366,14 +372,14 @@ import Glibc
             usleep(20_000)
         }
         let run = try t.stop(lp)
-        let after = try #require(closedAfter, "the deleted file was still open 4 s after rm")
-        #expect(after < 2, "closed \(after) s after rm")
+        let after = try #require(closedAfter, "the deleted file was still open \(TestTime.seconds(4)) s after rm")
+        #expect(after < TestTime.seconds(2), "closed \(after) s after rm")
         print("deleted file: closed \(String(format: "%.2f", after)) s after rm")
         #expect(try t.seqs() == Array(1...50))
         #expect(run.result.status == 0)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func corruptCheckpointFileIsMovedAsideAndTailingGoesOn() throws {
         let t = try TailFixture(glob: "*.log")
         try FileManager.default.createDirectory(atPath: t.state, withIntermediateDirectories: true)
@@ -381,7 +387,7 @@ import Glibc
         FileManager.default.createFile(atPath: t.state + "/checkpoints.json", contents: garbage)
         try appendLines(t.logs + "/app.log", 1...20)
         let lp = try t.start()
-        usleep(500_000)
+        pause(500_000)
         try appendLines(t.logs + "/app.log", 21...40)
         try t.waitCaughtUp(timeout: 5)
         let run = try t.stop(lp)
@@ -397,7 +403,7 @@ import Glibc
 
     /// A directory, a FIFO and an unreadable file matching the glob, links to them, and symbolic link loops in
     /// the tree: discovery neither stops nor hangs, the good file is tailed, SIGTERM still ends the run at once.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func directoryFifoUnreadableFileAndLinkLoopsDoNotStopTailing() throws {
         let t = try TailFixture(glob: "**/*.log")
         let fm = FileManager.default
@@ -417,7 +423,7 @@ import Glibc
         chmod(secret, 0o000)
         try appendLines(t.logs + "/sub/deeper/good.log", 1...10)
         let lp = try t.start()
-        usleep(1_300_000)
+        pause(1_300_000)
         try appendLines(t.logs + "/sub/deeper/good.log", 11...20)
         try t.waitCaughtUp(timeout: 5, only: [t.logs + "/sub/deeper/good.log"])
         #expect(lp.process.isRunning)
@@ -439,7 +445,7 @@ import Glibc
     /// Two files that begin with the same 300-byte banner (W3C and CSV logs do): one fingerprint, two files.
     /// The issue names device + inode as the tiebreak. Run 1 reads both; both grow while stopped; run 2 must
     /// continue each from its own position.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func filesWithTheSameFirstBytesKeepTheirOwnPositions() throws {
         let t = try TailFixture(glob: "*.log")
         let banner = "#Software: shop 1.0\n#Fields: " + String(repeating: "x", count: 270) + "\n"
@@ -450,12 +456,12 @@ import Glibc
         try appendLines(b, 1001...1200)
         // (Not waitCaughtUp: the checkpoint store holds one position for the shared fingerprint.)
         var lp = try t.start()
-        usleep(1_500_000)
+        pause(1_500_000)
         _ = try t.stop(lp)
         try appendLines(a, 51...400)
         try appendLines(b, 1201...1210)
         lp = try t.start()
-        usleep(1_500_000)
+        pause(1_500_000)
         _ = try t.stop(lp)
         var bannerLines = 0
         let seqs = try t.seqs(others: &bannerLines)
@@ -467,13 +473,13 @@ import Glibc
     }
 
     /// `current.log → app-1.log`, both matching the glob: one file, read once.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func symlinkToATailedFileIsReadOnce() throws {
         let t = try TailFixture(glob: "*.log")
         try appendLines(t.logs + "/app-1.log", 1...30)
         #expect(symlink("app-1.log", t.logs + "/current.log") == 0)
         let lp = try t.start()
-        usleep(600_000)
+        pause(600_000)
         try appendLines(t.logs + "/app-1.log", 31...40)
         try t.waitCaughtUp(timeout: 5)
         let run = try t.stop(lp)
@@ -528,7 +534,7 @@ struct TailFixture {
     /// Waits until every regular file in the logs directory (or `only`) has its size as a committed checkpoint
     /// offset: all its lines are durable in segments.
     func waitCaughtUp(timeout: Double, only: [String]? = nil) throws {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
         var missing: [String] = []
         repeat {
             let offsets = checkpointOffsets()
@@ -544,7 +550,7 @@ struct TailFixture {
             if missing.isEmpty { return }
             usleep(50_000)
         } while Date() < deadline
-        throw ToolError.failed("not caught up after \(timeout) s: \(missing); checkpoints: " +
+        throw ToolError.failed("not caught up after \(TestTime.seconds(timeout)) s: \(missing); checkpoints: " +
                                String(decoding: FileManager.default.contents(atPath: state + "/checkpoints.json") ?? Data(), as: UTF8.self))
     }
 
@@ -841,3 +847,7 @@ func seqNumber(_ line: Data) -> Int? {
     }
     return nil
 }
+
+/// Waits `micros` × LOGPIPE_TEST_TIME_SCALE: the steps of a rotation choreography are timed against how soon logpipe
+/// notices new, renamed, truncated or deleted files, which a sanitized build does several times later.
+private func pause(_ micros: useconds_t) { usleep(useconds_t(Double(micros) * TestTime.scale)) }

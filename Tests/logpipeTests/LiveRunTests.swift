@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 import Testing
 
 /// `logpipe run` with stdin kept open: SIGTERM mid-stream and the batch timeout for a trickle.
@@ -14,7 +15,7 @@ import Testing
         var written: Int { get { lock.withLock { _written } } set { lock.withLock { _written = newValue } } }
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: [Int32(SIGTERM), Int32(SIGINT)])
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: [Int32(SIGTERM), Int32(SIGINT)])
     func signalMidStreamDrainsAndFinalizes(signal: Int32) throws {
         let dir = TempDir("logpipe-sig")
         let out = dir.file("out")
@@ -55,18 +56,18 @@ import Testing
             }
         }
         writer.start()
-        usleep(500_000)
+        usleep(useconds_t(TestTime.seconds(0.5) * 1_000_000)) // logpipe has started and read some of the stream
         proc.signal(signal)
         let started = Date()
         // stdin stays open: the program must stop reading on its own.
-        let result = proc.wait(timeout: 8)
+        let result = proc.wait(timeout: 8) // × LOGPIPE_TEST_TIME_SCALE, as every process wait
         let elapsed = Date().timeIntervalSince(started)
         state.stop = true
         proc.closeStdin() // unblocks the writer if it is stuck on a full pipe
         writerDone.wait()
 
-        #expect(!result.timedOut, "did not exit within 8 s of the signal")
-        #expect(elapsed < 5, "took \(elapsed) s to exit after the signal")
+        #expect(!result.timedOut, "did not exit within \(TestTime.seconds(8)) s of the signal")
+        #expect(elapsed < TestTime.seconds(5), "took \(elapsed) s to exit after the signal")
         #expect(result.status == 0 && !result.signaled, "status \(result.status), stderr: \(result.stderrText)")
         let listing = directoryListing(out)
         #expect(!listing.contains { $0.hasSuffix(".open") || $0.hasSuffix(".tmp") }, "\(listing)")
@@ -98,7 +99,7 @@ import Testing
         #expect(RunSummary(stderr: result.stderrText)?.segments == segments.count)
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: ["lz4", "gzip"])
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: ["lz4", "gzip"])
     func trickleReachesTheOpenSegmentWithinTheBatchTimeout(codec: String) throws {
         let dir = TempDir("logpipe-trickle")
         let out = dir.file("out")
@@ -110,7 +111,7 @@ import Testing
         let started = Date()
         var seen: [[String: Any]] = []
         var openFile: String?
-        while Date().timeIntervalSince(started) < 3, seen.isEmpty {
+        while Date().timeIntervalSince(started) < TestTime.seconds(3), seen.isEmpty {
             usleep(50_000)
             if let open = directoryListing(out).first(where: { $0.hasSuffix(".open") }) {
                 openFile = open
@@ -121,7 +122,7 @@ import Testing
         }
         let waited = Date().timeIntervalSince(started)
         #expect(proc.process.isRunning, "stdin is still open: the run must go on")
-        try #require(seen.count == 1, "the line did not reach the open segment within 3 s (open file: \(openFile ?? "none"))")
+        try #require(seen.count == 1, "the line did not reach the open segment within \(TestTime.seconds(3)) s (open file: \(openFile ?? "none"))")
         #expect(seen[0].string("message") == "trickle one")
         #expect(seen[0].string("level") == "WARN")
         #expect(waited >= 0.15, "a batch must wait for its timeout (\(waited) s)")
@@ -142,5 +143,52 @@ import Testing
         let m = try readJSONObject(manifestPath(of: segments[0]))
         #expect(m["entries"] as? Int == 2)
         #expect(m["sha256"] as? String == (try sha256sum(segments[0])))
+    }
+
+    /// A SIGTERM sent while `run` is still starting, to a process that began with SIGTERM blocked (as a child
+    /// spawned from a libdispatch worker thread does), stops the run: it used to stay pending until the signal
+    /// handlers' `signal(SIGTERM, SIG_IGN)` discarded it, and the run then waited on its open stdin forever.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: [Int32(SIGTERM), Int32(SIGINT)])
+    func signalDuringStartUpIsNotLost(signal: Int32) throws {
+        let dir = TempDir("logpipe-early-signal")
+        var stdinPipe: [Int32] = [0, 0]
+        try #require(pipe(&stdinPipe) == 0)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, signal)
+        posix_spawnattr_setsigmask(&attr, &mask)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_addclose(&actions, stdinPipe[1])
+        posix_spawn_file_actions_addopen(&actions, 2, dir.file("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let args = [Harness.binary, "run", "--out", dir.file("out"), "--state-dir", dir.file("state")]
+        var argv = args.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var env = cleanEnvironment().map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in env { free(p) } }
+        var pid: pid_t = 0
+        try #require(posix_spawn(&pid, Harness.binary, &actions, &attr, &argv, &env) == 0)
+        close(stdinPipe[0])
+        kill(pid, signal) // at once: the process is still starting
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(TestTime.seconds(10))
+        var exited = false
+        while Date() < deadline {
+            if waitpid(pid, &status, WNOHANG) == pid { exited = true; break }
+            usleep(10_000)
+        }
+        if !exited { kill(pid, SIGKILL); waitpid(pid, &status, 0) }
+        close(stdinPipe[1])
+        let stderr = String(decoding: FileManager.default.contents(atPath: dir.file("stderr")) ?? Data(), as: UTF8.self)
+        #expect(exited, "still running \(TestTime.seconds(10)) s after the signal (stdin open): the signal was lost")
+        // Exited normally (not by the signal) with 0, after its summary.
+        #expect(exited && (status & 0x7f) == 0 && (status >> 8) & 0xff == 0, "wait status \(status), stderr: \(stderr)")
+        #expect(stderr.contains("lines in"), "stderr: \(stderr)")
     }
 }

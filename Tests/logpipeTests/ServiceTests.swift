@@ -51,7 +51,7 @@ import Glibc
 
     // MARK: - 1. /metrics
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func metricsParseStrictlyAndCountEveryEntrySent() throws {
         let dir = TempDir("logpipe-svc")
         let run = try ServiceRun(Self.args(dir, ["--metrics", "127.0.0.1:0", "--batch-timeout", "100ms"]), scratch: dir)
@@ -172,7 +172,7 @@ import Glibc
 
     // MARK: - 2. /health
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func healthIsOkJSONAndUnknownPathsAre404() throws {
         let dir = TempDir("logpipe-svc")
         let run = try ServiceRun(Self.args(dir, ["--metrics", "127.0.0.1:0", "--batch-timeout", "100ms"]), scratch: dir)
@@ -211,7 +211,7 @@ import Glibc
     /// (Sources/Pipeline/Runtime/UrgentSink.swift), not as requirements, so RunPipeline, which holds the forwarder
     /// as `UrgentSink?`, always gets the extension's defaults (nil, nil, [:]): /health stays 200 with the urgent sink
     /// "ok" while every delivery fails, and no `logpipe_urgent_*` metric is ever exported.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func healthTurns503WhileTheUrgentReceiverIsDownAndBackTo200WhenItReturns() throws {
         let dir = TempDir("logpipe-svc")
         let receiverPort = TestHTTPReceiver.freePort()
@@ -280,7 +280,7 @@ import Glibc
         #expect(result.status == 0 && !result.timedOut, "\(result.stderrText)")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func urgentCountersAreInTheMetrics() throws {
         let dir = TempDir("logpipe-svc")
         let receiver = try TestHTTPReceiver()
@@ -325,7 +325,7 @@ import Glibc
         _ = try waitForMetrics(metricsPort, timeout: 5) { ($0.total("logpipe_entries_in_total") ?? 0) >= Double(range.upperBound) }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func sighupWithAHigherMinLevelTakesEffectWithoutLosingAnEntry() throws {
         let dir = TempDir("logpipe-svc")
         let config = dir.file("logpipe.yaml")
@@ -366,7 +366,7 @@ import Glibc
     /// A steady stream while the reload happens: no ERROR line is lost anywhere; every line taken in before the
     /// signal keeps the old settings, every line written after the reload notice gets the new ones, and the lines
     /// in between (the reload instant) may go either way.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func sighupDuringASteadyStreamLosesNoErrorLine() throws {
         let dir = TempDir("logpipe-svc")
         let config = dir.file("logpipe.yaml")
@@ -390,7 +390,7 @@ import Glibc
         let atSignal = n
         Self.writeConfig(config, "pipeline: {min-level: ERROR}\n")
         run.signal(SIGHUP)
-        let end = Date().addingTimeInterval(5)
+        let end = Date().addingTimeInterval(TestTime.seconds(5))
         while !run.stderrText.contains("SIGHUP: configuration reloaded"), Date() < end { stream(seconds: 0.005) }
         let atNotice = n
         stream(seconds: 0.8)
@@ -416,7 +416,7 @@ import Glibc
 
     // MARK: - 4. SIGHUP with a broken file
 
-    @Test(.timeLimit(.minutes(1)), arguments: [
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: [
         ("bad value", "pipeline: {min-level: LOUD}\n", ["pipeline.min-level", "LOUD"]),
         ("unknown key", "pipeline: {min-levle: ERROR}\n", ["pipeline.min-levle"]),
         ("YAML syntax", "pipeline: {min-level: ERROR\n", ["YAML syntax error"]),
@@ -464,7 +464,7 @@ import Glibc
 
     // MARK: - 5. --log-level
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func logLevelHidesAndShowsTheNoticeLinesAndNothingGoesToStdout() throws {
         let dir = TempDir("logpipe-svc")
         let input = dir.write("input", Data(Self.lines(0..<20).utf8))
@@ -500,7 +500,7 @@ import Glibc
         #expect(bad.stdout.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func urgentDiagnosticsFollowTheLogLevel() throws {
         let dir = TempDir("logpipe-svc")
         let down = TestHTTPReceiver.freePort()
@@ -514,7 +514,7 @@ import Glibc
         #expect(lines.count == 1 && RunSummary(stderr: r.stderrText) != nil, "stderr with --log-level critical:\n\(r.stderrText)")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func aMetricsAddressInUseIsAClearError() throws {
         let dir = TempDir("logpipe-svc")
         let busy = try TestHTTPReceiver()
@@ -584,7 +584,7 @@ private final class ServiceRun {
 
     /// Waits until stderr holds `needle` at least `count` times.
     func waitForStderr(_ needle: String, count: Int, timeout: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
         repeat {
             if stderrText.components(separatedBy: needle).count - 1 >= count { return true }
             usleep(20_000)
@@ -594,7 +594,7 @@ private final class ServiceRun {
 
     /// The port from `serving /health and /metrics on 127.0.0.1:PORT`.
     func metricsPort(timeout: Double = 10) throws -> Int {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
         let re = try NSRegularExpression(pattern: #"serving /health and /metrics on 127\.0\.0\.1:(\d+)"#)
         repeat {
             let text = stderrText
@@ -606,7 +606,7 @@ private final class ServiceRun {
     }
 
     func wait(timeout: Double) -> ProcessResult {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
         var timedOut = false
         while process.isRunning {
             if Date() > deadline { timedOut = true; kill(process.processIdentifier, SIGKILL); break }
@@ -696,7 +696,7 @@ private func scrapeMetrics(_ port: Int) throws -> PromText {
 
 /// Scrapes until `condition` holds (then returns that scrape) or the timeout (then the last scrape).
 private func waitForMetrics(_ port: Int, timeout: Double, until condition: (PromText) -> Bool) throws -> PromText {
-    let deadline = Date().addingTimeInterval(timeout)
+    let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
     var last = try scrapeMetrics(port)
     while !condition(last), Date() < deadline {
         usleep(50_000)

@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 /// Python's `logging.handlers.SysLogHandler`; segments read back with the real `lz4 -dc`, entries checked field
 /// by field.
 @Suite(.serialized) struct UDPEndToEndTests {
-    @Test(.timeLimit(.minutes(1))) func realSyslogClientsFieldByField() throws {
+    @Test(.timeLimit(.minutes(TestTime.minutes(1)))) func realSyslogClientsFieldByField() throws {
         let live = try LiveUDPRun()
         let host = udpTestHostName()
         try udpRunTool("logger", ["-n", "127.0.0.1", "-P", "\(live.port)", "-d", "--rfc5424", "-t", "billing",
@@ -79,7 +80,7 @@ import Glibc
         #expect(run.stderr.contains("0 dropped by the kernel"), "\(run.stderr)")
     }
 
-    @Test(.timeLimit(.minutes(1))) func syslogFieldsFromTheDatagramWinOverDefaults() throws {
+    @Test(.timeLimit(.minutes(TestTime.minutes(1)))) func syslogFieldsFromTheDatagramWinOverDefaults() throws {
         let live = try LiveUDPRun()
         try udpRunTool("python3", ["-c", """
             import socket
@@ -106,7 +107,7 @@ import Glibc
         #expect(run.entries.count == 4)
     }
 
-    @Test(.timeLimit(.minutes(1))) func busyPortFailsAtStartWithAClearMessage() throws {
+    @Test(.timeLimit(.minutes(TestTime.minutes(1)))) func busyPortFailsAtStartWithAClearMessage() throws {
         // Hold the port with our own socket.
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
@@ -218,7 +219,7 @@ private func udpBind(_ fd: Int32, port: Int) throws -> Int {
 /// Waits (up to 10 s) until some process has bound 127.0.0.1:`port` (it shows in /proc/net/udp).
 private func udpWaitUntilBound(_ port: Int) throws {
     let needle = String(format: "0100007F:%04X ", port)
-    let deadline = Date().addingTimeInterval(10)
+    let deadline = Date().addingTimeInterval(TestTime.seconds(10))
     while Date() < deadline {
         if let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8), table.contains(needle) { return }
         usleep(20_000)

@@ -9,7 +9,7 @@ import Testing
 struct UrgentHTTPSEndToEndTests {
     typealias E2E = UrgentEndToEndTests
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func urgentEntriesArriveInOrderOverHTTPSWithTheCAFile() throws {
         let dir = TempDir("logpipe-https")
         let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)
@@ -23,7 +23,7 @@ struct UrgentHTTPSEndToEndTests {
         #expect(Set(receiver.requestPorts).count == 1, "client ports \(receiver.requestPorts)")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func anUntrustedCertificateKeepsTheEntriesSpooledUntilItIsTrusted() throws {
         let dir = TempDir("logpipe-https")
         let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)
@@ -41,7 +41,7 @@ struct UrgentHTTPSEndToEndTests {
         #expect(E2E.deduplicated(receiver.lines) == E2E.urgentIds(0..<4000))
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func aTrustedCertificateForAnotherHostIsRefused() throws {
         let dir = TempDir("logpipe-https")
         let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path, subjectAltName: "DNS:other.example")
@@ -54,7 +54,7 @@ struct UrgentHTTPSEndToEndTests {
         #expect(receiver.lines.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func insecureDeliversWithoutTheCAAndWarns() throws {
         let dir = TempDir("logpipe-https")
         let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)
@@ -68,7 +68,7 @@ struct UrgentHTTPSEndToEndTests {
     }
 
     /// ClickHouse's HTTP interface over TLS shares the client: inserts reach an https:// server trusted by the CA file.
-    @Test(.timeLimit(.minutes(1)), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring"))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring"))
     func clickhouseInsertsGoOverHTTPSWithTheCAFile() throws {
         let dir = TempDir("logpipe-https")
         let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)

@@ -34,6 +34,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        RunPipeline.holdStopSignals() // (main.swift did already) before the urgent forwarder or the source starts a thread
         var settings = try options.resolve()
         // Flags given on the command line or through --config (expanded the same way as for parsing).
         let given = (try? ConfigArguments.expand(Array(CommandLine.arguments.dropFirst()))) ?? CommandLine.arguments

@@ -24,6 +24,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        RunPipeline.holdStopSignals() // (main.swift did already) before the urgent forwarder or a source starts a thread
         let settings = try options.resolve()
         Diagnostics.configure(level: options.logLevel)
         FileTailSource.log = { Diagnostics.logger.warning("\($0)") }

@@ -361,15 +361,39 @@ final class RunPipeline {
         return summary
     }
 
+    /// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and in every thread it starts from now on; call it
+    /// first thing in a command that runs a pipeline, before any thread is started.
+    ///
+    /// A blocked signal waits, pending, until libdispatch arms the signal source (on its manager thread, some time
+    /// after `resume()`) and reads it from a signalfd. Two ways a stop signal used to be lost early in a run: with
+    /// the default disposition it killed the process before the handlers existed; and a SIGTERM that was pending
+    /// because the process was started with it blocked (a child spawned from a libdispatch worker thread inherits
+    /// that mask: the test runner's case) was discarded by `signal(SIGTERM, SIG_IGN)` — POSIX discards a pending
+    /// signal whose action becomes SIG_IGN — so the run never stopped. (A signal sent before this call still gets
+    /// the default action: the process ends before it has read anything.)
+    static func holdStopSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
     private func installSignalHandlers() {
+        Self.holdStopSignals() // idempotent; in case the command did not
+        // No SIG_IGN on Linux: the signals are blocked, and setting SIG_IGN would discard one already pending.
+        // (kqueue-based platforms need SIG_IGN for signal sources and have no signalfd.)
         for sig in [SIGINT, SIGTERM] {
+            #if !os(Linux)
             signal(sig, SIG_IGN)
+            #endif
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [stop] in stop.trigger() }
             source.resume()
             signalSources.append(source)
         }
+        #if !os(Linux)
         signal(SIGHUP, SIG_IGN)
+        #endif
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         hup.setEventHandler { [weak self] in self?.reload() }
         hup.resume()

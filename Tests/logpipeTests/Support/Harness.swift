@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -125,7 +126,7 @@ final class RunningProcess {
 
     /// Waits up to `timeout` seconds; kills the process when it does not end in time.
     func wait(timeout: Double) -> ProcessResult {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
         var timedOut = false
         while process.isRunning {
             if Date() > deadline {
@@ -164,7 +165,7 @@ func runProgram(_ executable: String, _ arguments: [String], stdin: Data = Data(
     process.standardOutput = output
     process.standardError = error
     try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
+    let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
     var timedOut = false
     while process.isRunning {
         if Date() > deadline { timedOut = true; kill(process.processIdentifier, SIGKILL); break }
