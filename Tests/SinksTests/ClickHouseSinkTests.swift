@@ -167,13 +167,22 @@ struct ClickHouseSinkTests {
         #expect(ClickHouseSchema.supportsLowCardinality(version: "24.3.2.23"))
     }
 
-    @Test func loopbackHostsAreRecognised() {
+    @Test func loopbackHostsAreRecognisedAndAutoCompressionFollowsThem() throws {
         for h in ["localhost", "LOCALHOST", "db.localhost", "127.0.0.1", "127.1.2.3", "::1"] {
             #expect(ClickHouseConfiguration.isLoopback(host: h), "\(h)")
         }
         for h in ["10.0.0.1", "ch-1", "128.0.0.1", "::2", "localhost.example.com"] {
             #expect(!ClickHouseConfiguration.isLoopback(host: h), "\(h)")
         }
+        // `auto` resolves by host; explicit choices stay.
+        func resolved(_ url: String, _ c: ClickHouseConfiguration.Compression) throws -> ClickHouseConfiguration.Compression {
+            try ClickHouseConfiguration(url: url, compression: c, stateDirectory: "/tmp").compression
+        }
+        #expect(try resolved("http://127.0.0.1:8123", .auto) == .none)
+        #expect(try resolved("http://localhost", .auto) == .none)
+        #expect(try resolved("http://ch-1:8123", .auto) == .gzip)
+        #expect(try resolved("http://127.0.0.1:8123", .gzip) == .gzip)
+        #expect(try resolved("http://ch-1:8123", .none) == .none)
     }
 
     @Test func configurationParsesTheURLAndRefusesBadValues() throws {

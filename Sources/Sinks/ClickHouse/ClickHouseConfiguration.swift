@@ -10,6 +10,9 @@ public struct ClickHouseConfiguration: Sendable {
         /// gzip request bodies (`Content-Encoding: gzip`), libdeflate level 1.
         case gzip
         case none
+        /// gzip, but none for a server on this host (compressing for a loopback socket only takes CPU from the
+        /// server); resolved by the initializer, so `compression` is never `.auto`.
+        case auto
     }
 
     /// The server's HTTP interface, credentials removed (what logs and the spool name show).
@@ -69,7 +72,7 @@ public struct ClickHouseConfiguration: Sendable {
         self.table = table
         self.user = user ?? c.user?.removingPercentEncoding
         self.password = password ?? c.password?.removingPercentEncoding
-        self.compression = compression
+        self.compression = compression != .auto ? compression : Self.isLoopback(host: h) ? .none : .gzip
         self.createTable = createTable
         self.settings = settings
         self.stateDirectory = stateDirectory

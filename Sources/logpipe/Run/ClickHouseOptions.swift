@@ -69,8 +69,7 @@ struct ClickHouseOptions: ParsableArguments {
         guard batchMax >= 4096 else {
             throw ValidationError("invalid --clickhouse-batch-max \"\(clickhouseBatchMax)\": expected at least 4K")
         }
-        let requested = clickhouseCompression.lowercased()
-        guard requested == "auto" || ClickHouseConfiguration.Compression(rawValue: requested) != nil else {
+        guard let compression = ClickHouseConfiguration.Compression(rawValue: clickhouseCompression.lowercased()) else {
             throw ValidationError("invalid --clickhouse-compression \"\(clickhouseCompression)\": expected auto, gzip or none")
         }
         guard let url else { return nil }
@@ -78,9 +77,9 @@ struct ClickHouseOptions: ParsableArguments {
         let password = clickhousePassword ?? ProcessInfo.processInfo.environment["LOGPIPE_CLICKHOUSE_PASSWORD"]
         let tls = TLSOptions(caFile: clickhouseCaFile, verify: !clickhouseInsecure)
         do {
-            var configuration = try ClickHouseConfiguration(
+            let configuration = try ClickHouseConfiguration(
                 url: url, database: clickhouseDatabase, table: clickhouseTable, user: clickhouseUser, password: password,
-                tlsOptions: tls, compression: ClickHouseConfiguration.Compression(rawValue: requested) ?? .gzip,
+                tlsOptions: tls, compression: compression,
                 createTable: clickhouseCreate,
                 settings: clickhouseSettings.map(ClickHouseConfiguration.setting), stateDirectory: stateDir,
                 spoolMaxBytes: spoolMax, requestTimeoutMillis: timeout, maxRequestBytes: batchMax)
@@ -90,9 +89,6 @@ struct ClickHouseOptions: ParsableArguments {
             if configuration.tls != nil, let why = tls.problem {
                 throw ValidationError("invalid --clickhouse-ca-file \"\(clickhouseCaFile ?? "")\": \(why)")
             }
-            // auto: a server on this host gets plain bodies (compressing for a loopback socket only takes CPU
-            // from the server), any other gzip.
-            if requested == "auto", ClickHouseConfiguration.isLoopback(host: configuration.host) { configuration.compression = .none }
             return configuration
         } catch let e as ClickHouseConfigError {
             throw ValidationError(e.description)
