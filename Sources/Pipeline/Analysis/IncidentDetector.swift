@@ -72,6 +72,14 @@ public struct IncidentDetector: Sendable {
         var times: [Int64] = []
         var next = 0
         var active = false
+
+        /// Keeps `t` among the last `keep` times; true when all `keep` fall within `window` of `t`.
+        mutating func record(_ t: Int64, keep n: Int, window: Int64) -> Bool {
+            if times.count < n { times.append(t) } else { times[next] = t }
+            next = (next + 1) % n
+            // With n timestamps kept, the oldest of them is at `next`.
+            return times.count == n && times[next % n] > t - window
+        }
     }
 
     public let configuration: Configuration
@@ -124,18 +132,14 @@ public struct IncidentDetector: Sendable {
         }
         if isError, let key = errorKey, configuration.repeatThreshold > 0 {
             let n = configuration.repeatThreshold
-            var r = repeats[key] ?? Repeats()
-            if r.times.count < n { r.times.append(t) } else { r.times[r.next] = t }
-            r.next = (r.next + 1) % n
-            // With n timestamps kept, the oldest of them is at `next`.
-            let reached = r.times.count == n && r.times[r.next % n] > t - window
-            if reached && !r.active {
+            // In place, like the service windows (a copy would share `times` and copy it on write).
+            let reached = repeats[key, default: Repeats()].record(t, keep: n, window: window)
+            if reached && !(repeats[key]?.active ?? false) {
                 raised.append(Incident(kind: .errorThresholdExceeded, severity: .high, timestampMillis: t,
                                        service: service, windowMillis: window, errors: n, entries: n, rate: nil,
                                        errorKey: key))
             }
-            r.active = reached
-            repeats[key] = r
+            repeats[key]?.active = reached
         }
         return raised
     }

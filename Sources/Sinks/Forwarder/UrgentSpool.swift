@@ -136,7 +136,7 @@ public final class UrgentSpool: @unchecked Sendable {
         }
         if refusedHere > 0 { _ = refuse(refusedHere, reason: "the spool is full (--urgent-spool-max \(maxBytes) bytes of undelivered entries)") }
         guard taken > 0 else { return (0, refusedHere) }
-        if let error = writeDurably(records) {
+        if let error = writeDurably(records, count: taken) {
             _ = refuse(taken, reason: error)
             return (0, refusedHere + taken)
         }
@@ -144,7 +144,7 @@ public final class UrgentSpool: @unchecked Sendable {
     }
 
     /// Writes `records` at the end of the active file and fdatasyncs; publishes them to the delivery thread.
-    private func writeDurably(_ records: [UInt8]) -> String? {
+    private func writeDurably(_ records: [UInt8], count: Int) -> String? {
         condition.lock()
         let fd = appendFD, seq = files.last!.seq, size = files.last!.size
         condition.unlock()
@@ -168,8 +168,6 @@ public final class UrgentSpool: @unchecked Sendable {
             }
         }
         if failure != nil { _ = ftruncate(fd, off_t(size)); return failure }
-        var count = 0
-        records.withUnsafeBufferPointer { count = SpoolRecord.scanCount($0) }
         condition.lock()
         files[files.count - 1].size = size + records.count
         pendingBytes += records.count
@@ -360,14 +358,5 @@ public final class UrgentSpool: @unchecked Sendable {
         committed = position
         self.pendingEntries = pendingEntries
         self.pendingBytes = pendingBytes
-    }
-}
-
-extension SpoolRecord {
-    /// Number of records in a buffer of whole records.
-    static func scanCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
-        var off = 0, n = 0
-        while off + headerSize <= b.count { off += headerSize + Int(u32(b.baseAddress! + off)); n += 1 }
-        return n
     }
 }
