@@ -159,7 +159,9 @@ import Glibc
         let copy = log + ".1"
         let half = content.count / 2
         FileManager.default.createFile(atPath: copy, contents: content.prefix(half))
-        usleep(1_500_000) // not scaled: a copy in progress gets 5 s to reach the position before it counts as truncated
+        // Longer than any fixed grace: a copy in progress is never taken for a truncated file while its first bytes
+        // are the original's (an earlier version gave it 5 s, then read it again from 0).
+        usleep(6_500_000)
         let h = try #require(FileHandle(forWritingAtPath: copy))
         h.seekToEndOfFile()
         h.write(content.suffix(from: half))
@@ -308,6 +310,29 @@ import Glibc
         try t.waitCaughtUp(timeout: 5)
         _ = try t.stop(lp)
         #expect(try t.messages() == ["seq=0000001 complete", "seq=0000002 first half, second half"])
+    }
+
+    /// A backlog (20,000 lines already in the file) is read in full batches; once the file has gone quiet, its
+    /// last lines are cut and made durable at once, not after the batch timeout (30 s here, and with it the
+    /// periodic sync). A trickle afterwards keeps the batch timeout: its lines are not cut one by one.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
+    func backlogEndIsDurableAtOnceWhileATrickleWaitsForTheBatchTimeout() throws {
+        let t = try TailFixture(glob: "*.log")
+        let log = t.logs + "/app.log"
+        try appendLines(log, 1...20_000)
+        let backlog = try #require(try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int)
+        let started = Date()
+        let lp = try t.start(["--batch-timeout", "30s"])
+        try t.waitCaughtUp(timeout: 10)
+        let durable = Date().timeIntervalSince(started)
+        try appendLines(log, 20_001...20_001)
+        pause(300_000)
+        try appendLines(log, 20_002...20_002)
+        pause(1_000_000)
+        #expect(t.latestCheckpointByInode().values.max() == Int64(backlog), "a trickle line was cut before the batch timeout")
+        _ = try t.stop(lp)
+        #expect(try t.seqs() == Array(1...20_002))
+        print("backlog of \(backlog) bytes durable after \(String(format: "%.2f", durable)) s (batch timeout 30 s)")
     }
 
     static let javaTrace = [

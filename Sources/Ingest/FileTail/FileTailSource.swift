@@ -22,6 +22,7 @@ public final class FileTailSource {
     /// checkpoints.
     private var readPositions: [String: (offset: Int64, device: UInt64, inode: UInt64)] = [:]
     private var firstScan = true
+    private var lastBurstEndMillis: Int64 = 0
     private var counters = (opened: 0, rotations: 0, truncations: 0, released: 0, unreadable: Set<String>())
     private let summaryLock = NSLock()
 
@@ -81,8 +82,12 @@ public final class FileTailSource {
             counters.released += before - files.count
             summaryLock.unlock()
             if !progressed {
+                // Look again in 50 ms, or sooner when a burst's end is due.
+                var wait: Int64 = 50
+                let now = nowMillis()
+                for f in files where f.inBurst { wait = min(wait, max(1, burstEndDue(f) - now)) }
                 var p = pollfd(fd: stop.wakeFD, events: Int16(POLLIN), revents: 0)
-                _ = poll(&p, 1, 50)
+                _ = poll(&p, 1, Int32(wait))
             }
         }
         // Stopping: complete lines go out; an unfinished last line is left for the next start (its bytes are
@@ -135,7 +140,7 @@ public final class FileTailSource {
                                   framer: options.makeFramer(pool: pool),
                                   origin: SourceOrigin(name: path, sessionId: sessionId))
             file.key = key
-            if copyInProgress { file.growingUntil = nowMillis() + 5000 }
+            file.copyInProgress = copyInProgress
             summaryLock.lock()
             files.append(file)
             counters.opened += 1
@@ -209,6 +214,7 @@ public final class FileTailSource {
             f.framer.commit(n, now: nowMillis())
             while f.framer.isFull, let batch = f.framer.takeBatch(origin: f.origin, close: .full, now: nowMillis()) {
                 batch.position = f.position
+                f.inBurst = true
                 emit(batch)
             }
         }
@@ -222,17 +228,28 @@ public final class FileTailSource {
     /// At the end of the data: timeouts, truncation, rotation, release.
     private func idle(_ f: TailedFile, emit: (RawBatch) -> Void) {
         let now = nowMillis()
-        if let oldest = f.framer.oldestPendingMillis, now - oldest >= Int64(options.batchTimeoutMillis) {
+        let burstEnded = f.inBurst && now >= burstEndDue(f)
+        if let oldest = f.framer.oldestPendingMillis, now - oldest >= Int64(options.batchTimeoutMillis) || burstEnded {
+            // Timed out, or the end of a burst: what was read becomes durable now (`.timeout` is fsynced).
+            if burstEnded { lastBurstEndMillis = now }
+            if f.framer.pendingLines == 0, f.inBurst, let position = f.position {
+                // The burst ended on a full batch: an empty batch still makes the batches before it durable.
+                emit(RawBatch(buffer: ByteBuffer(capacity: 16), lines: [], origin: f.origin, close: .timeout,
+                              inputBytes: 0, position: position))
+            }
             flush(f, close: .timeout, includePartial: false, emit: emit)
+            f.inBurst = false
         }
         if f.framer.hasPartialLine, now - f.lastDataMillis >= Int64(tail.partialLineTimeoutMillis) {
             flush(f, close: .timeout, includePartial: true, emit: emit)
         }
         var st = stat()
         let statOK = fstat(f.fd, &st) == 0
-        if let until = f.growingUntil {
-            // A copy still being written is shorter than its start offset for a while: not a truncation.
-            if Int64(st.st_size) >= f.readOffset || now > until { f.growingUntil = nil } else { return }
+        if f.copyInProgress {
+            // A copy still being written is shorter than its start offset for as long as the copying takes (or
+            // for good, when the writer added lines between copy and truncate that were read from the original):
+            // not a truncation while its first bytes are the original's. New first bytes mean it was rewritten.
+            if Int64(st.st_size) >= f.readOffset { f.copyInProgress = false } else if !firstBytesChanged(f) { return }
         }
         if statOK, Int64(st.st_size) < f.readOffset || firstBytesChanged(f) {
             // Truncated in place (copytruncate): what was read stays read; start again at 0 with a new identity.
@@ -259,6 +276,12 @@ public final class FileTailSource {
                 f.released = true
             }
         }
+    }
+
+    /// When a file read in a burst has been quiet long enough for its end to be cut (at most one such cut, and so
+    /// one fsync, per `burstEndMinIntervalMillis` for the whole source: a writer pausing often costs no more).
+    private func burstEndDue(_ f: TailedFile) -> Int64 {
+        max(f.lastDataMillis + Int64(tail.burstEndQuietMillis), lastBurstEndMillis + Int64(tail.burstEndMinIntervalMillis))
     }
 
     /// A file truncated and written again past the old offset between two looks has new first bytes.

@@ -10,6 +10,12 @@ public struct TailOptions: Sendable {
     public var discoverEveryMillis = 500
     /// A renamed or deleted file is read until it has been quiet this long, then released.
     public var releaseAfterQuietMillis = 2000
+    /// A file read in full batches (a backlog or a burst) that then stays quiet this long has its remaining lines
+    /// cut and made durable at once instead of after the batch timeout. A trickle never fills a batch, so it keeps
+    /// the batch timeout: one frame and one fsync per timeout, not per line. The short wait keeps a record written
+    /// in several writes (a stack trace) in one entry.
+    public var burstEndQuietMillis = 5
+    public var burstEndMinIntervalMillis = 100
 
     public init(readFromEnd: Bool = false, partialLineTimeoutMillis: Int = 5000, stateDir: String) {
         self.readFromEnd = readFromEnd

@@ -19,8 +19,11 @@ final class TailedFile {
     /// Set when the path no longer names this file (renamed or deleted): read to the end, then release.
     var detachedAt: Int64?
     var released = false
-    /// Opened at a position past its end (a copy still being written): until then, shorter is not truncated.
-    var growingUntil: Int64?
+    /// Opened at a position past its end (a copy still being written): until it gets there, shorter is not
+    /// truncated.
+    var copyInProgress = false
+    /// The last batch cut was full: the file is being read faster than lines age (a backlog or a burst).
+    var inBurst = false
 
     init(path: String, fd: Int32, device: UInt64, inode: UInt64, offset: Int64, framer: LineFramer, origin: SourceOrigin) {
         self.path = path
