@@ -235,6 +235,30 @@ struct ClickHouseSinkTests {
         #expect(log.contains("clickhouse http://127.0.0.1:\(receiver.port): delivery failed"))
     }
 
+    /// Spooled lines that are not entries are left out of the insert, counted once however many attempts the
+    /// insert takes, and not counted as inserted.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
+    func linesThatAreNotEntriesAreCountedOnceAcrossRetries() throws {
+        let receiver = try TestHTTPReceiver(mode: .error500On("INSERT"))
+        let dir = SinkTempDir()
+        let config = try ClickHouseConfiguration(url: "http://127.0.0.1:\(receiver.port)", compression: .none,
+                                                 stateDirectory: dir.path,
+                                                 retry: RetryPolicy(initialMillis: 20, maxMillis: 40), log: { _ in })
+        let sink = try ClickHouseSink(configuration: config)
+        defer { sink.close() }
+        let text = (0..<10).map { UrgentForwarderTests.entry($0) + "\n" }.joined() + "not an entry\n[1,2]\n"
+        Array(text.utf8).withUnsafeBufferPointer { sink.submit($0, count: 10) }
+        #expect(!sink.drain(timeoutMillis: 400))
+        #expect(sink.counters["retried"]! >= 2, "\(sink.counters)")
+        receiver.mode = .ok
+        #expect(sink.drain(timeoutMillis: 5000))
+        let inserted = receiver.bodies.filter { String(decoding: $0, as: UTF8.self).contains("boom 0") }
+        #expect(inserted.count == 1 && inserted[0].split(separator: 10).count == 10)
+        #expect(sink.counters["rejected"] == 2, "\(sink.counters)")
+        #expect(sink.counters["inserted"] == 10, "\(sink.counters)")
+        #expect(sink.summary == "clickhouse: 10 inserted, 0 spooled, 0 refused, 2 rejected (not entries)")
+    }
+
     /// The delivery reads the next batch ahead while an insert is in flight; across many small spool files and
     /// requests every entry still goes out once, in order, and the spool ends empty.
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))

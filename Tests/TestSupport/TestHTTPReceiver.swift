@@ -6,7 +6,8 @@ import Glibc
 /// A real HTTP/1.1 receiver on 127.0.0.1, shared by the test targets (SinksTests, logpipeTests): records POST
 /// bodies, their heads and arrival times; can answer 500, hang, close without answer, or be down.
 final class TestHTTPReceiver: @unchecked Sendable {
-    enum Mode { case ok, okChunked, error500, hang, closeWithoutAnswer }
+    /// `error500On(text)`: 500 to requests whose head contains `text`, 200 to the others.
+    enum Mode: Equatable { case ok, okChunked, error500, hang, closeWithoutAnswer, error500On(String) }
 
     let port: Int
     private let lock = NSCondition()
@@ -111,6 +112,7 @@ final class TestHTTPReceiver: @unchecked Sendable {
             var mode = _mode
             while mode == .hang, !stopped { lock.wait(); mode = _mode }
             if stopped { lock.unlock(); return }
+            if case let .error500On(text) = mode { mode = head.contains(text) ? .error500 : .ok }
             if mode == .ok || mode == .okChunked { _bodies.append(body); _heads.append(head); _arrivals.append(Date().timeIntervalSince1970) }
             lock.unlock()
             let answer: String
@@ -118,7 +120,7 @@ final class TestHTTPReceiver: @unchecked Sendable {
             case .ok: answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
             case .okChunked: answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
             case .error500: answer = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nboom"
-            case .closeWithoutAnswer, .hang: return
+            case .closeWithoutAnswer, .hang, .error500On: return
             }
             guard Self.sendAll(fd, Array(answer.utf8)) else { return }
         }

@@ -61,10 +61,11 @@ public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
         spool.close()
     }
 
-    /// Inserted, still spooled, refused (over the spool bound).
+    /// Inserted, still spooled, refused (over the spool bound). Spooled lines that were not entries (left out
+    /// of inserts, see `counters`) are not counted as inserted.
     public var counts: (inserted: Int, spooled: Int, refused: Int) {
         let c = spool.counts
-        return (c.delivered, c.pending, c.refused)
+        return (c.delivered - transport.rejected, c.pending, c.refused)
     }
 
     /// For /metrics: inserted, spooled, refused, retried (failed attempts), rejected (spooled lines not entries).
@@ -86,6 +87,8 @@ public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
 
     public var summary: String {
         let c = counts
-        return "clickhouse: \(c.inserted) inserted, \(c.spooled) spooled, \(c.refused) refused"
+        let rejected = transport.rejected
+        return "clickhouse: \(c.inserted) inserted, \(c.spooled) spooled, \(c.refused) refused" +
+            (rejected > 0 ? ", \(rejected) rejected (not entries)" : "")
     }
 }

@@ -72,14 +72,16 @@ final class ClickHouseTransport: UrgentTransport {
         let binary = try known ?? chooseFormat()
         let insert = (batch.prepared as? Insert).flatMap { $0.binary == binary ? $0 : nil }
             ?? Insert(batch, binary: binary, compressor: compressor)
+        if insert.rows > 0 {
+            let answer = try connection.post(binary ? rowBinaryTarget : insertTarget, body: UnsafeRawBufferPointer(insert.body.bytes),
+                                             headers: insert.headers, timeoutMillis: configuration.requestTimeoutMillis)
+            try Self.check(answer)
+        }
+        // Counted once the batch is done with (a failed attempt is retried and would count them again).
         if insert.rejected > 0 {
             counterLock.lock(); rejectedLines += insert.rejected; counterLock.unlock()
             configuration.log("clickhouse \(configuration.url): left out \(insert.rejected) spooled line(s) that are not entries")
         }
-        guard insert.rows > 0 else { return }
-        let answer = try connection.post(binary ? rowBinaryTarget : insertTarget, body: UnsafeRawBufferPointer(insert.body.bytes),
-                                         headers: insert.headers, timeoutMillis: configuration.requestTimeoutMillis)
-        try Self.check(answer)
     }
 
     /// One insert's body (rows, compressed unless told otherwise) and headers.
