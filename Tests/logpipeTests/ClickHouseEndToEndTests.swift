@@ -250,6 +250,59 @@ struct ClickHouseEndToEndTests {
         #expect(segments.isEmpty, "\(segments)")
     }
 
+    /// `--clickhouse-only` with a file tail: the checkpoint follows the ClickHouse spool. After kill -9 a restart
+    /// continues from it: every line once in the table, none read again (a lost or ignored checkpoint would
+    /// insert the first 3000 again).
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    func clickhouseOnlyTailResumesFromItsCheckpointAfterKillNine() throws {
+        let server = try ClickHouseTestServer()
+        let dir = TempDir("logpipe-ch-tail")
+        let logs = dir.file("logs"), state = dir.file("state")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let log = logs + "/app.log"
+        func append(_ range: Range<Int>) throws {
+            let h = try #require(FileHandle(forWritingAtPath: log))
+            h.seekToEndOfFile()
+            h.write(Data((range.map(Self.inputLine).joined(separator: "\n") + "\n").utf8))
+            try h.close()
+        }
+        FileManager.default.createFile(atPath: log, contents: nil)
+        try append(0..<3000)
+        let args = ["run", "--input", "file:" + logs + "/*.log", "--out", dir.file("out"), "--state-dir", state,
+                    "--batch-timeout", "200ms", "--clickhouse", server.url, "--clickhouse-create", "--clickhouse-only"]
+        func checkpointAtEnd() -> Bool {
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: log))?[.size] as? Int,
+                  let data = FileManager.default.contents(atPath: state + "/checkpoints.json"),
+                  let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+            return o.values.contains { (($0 as? [String: Any])?["offset"] as? NSNumber)?.intValue == size }
+        }
+        func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
+            let deadline = Date().addingTimeInterval(TestTime.seconds(60))
+            while try !condition() {
+                guard Date() < deadline else { throw ToolError.failed("timed out waiting for \(what)") }
+                usleep(100_000)
+            }
+        }
+        var lp = try RunningProcess(executable: Harness.binary, arguments: args, environment: cleanEnvironment(), scratch: dir)
+        // (the table exists once the first insert is on its way)
+        try waitFor("the first 3000 rows") { ((try? server.number("SELECT count() FROM default.logs")) ?? 0) >= 3000 }
+        try waitFor("the checkpoint at the end of the file", checkpointAtEnd)
+        usleep(500_000) // the spool's commit record follows the insert's answer
+        lp.signal(SIGKILL)
+        _ = lp.wait(timeout: 10)
+        try append(3000..<5000)
+        lp = try RunningProcess(executable: Harness.binary, arguments: args, environment: cleanEnvironment(), scratch: dir)
+        try waitFor("all 5000 rows") { try server.number("SELECT count() FROM default.logs") >= 5000 }
+        try waitFor("the checkpoint at the new end", checkpointAtEnd)
+        lp.signal(SIGTERM)
+        let r = lp.wait(timeout: 30)
+        #expect(!r.timedOut && r.status == 0, "\(r.stderrText)")
+        #expect(try server.number("SELECT uniqExact(request_id) FROM default.logs") == 5000)
+        #expect(try server.number("SELECT count() FROM default.logs") == 5000, "rows read or inserted again")
+        let segments = (try? FileManager.default.contentsOfDirectory(atPath: dir.file("out"))) ?? []
+        #expect(segments.isEmpty, "\(segments)")
+    }
+
     @Test(.timeLimit(.minutes(TestTime.minutes(3))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
     func runWithTheServerDownSpoolsAndTheNextRunDelivers() throws {
         let server = try ClickHouseTestServer(start: false)
