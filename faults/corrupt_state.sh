@@ -33,7 +33,8 @@ last=$(ls "$spool"/*.spool 2>/dev/null | sort | tail -1)
 if [ -z "$last" ]; then row corrupt-spool - - - - FAIL "no spool file after a run against a closed port (files: $files)"; exit 0; fi
 printf '\x10\x00\x00\x00garbage-record-that-is-torn' >> "$last"     # a torn record after the valid ones
 printf 'not numbers\n' > "$spool/committed"                        # a damaged committed offset
-printf 'XXXXXXXXjunk' > "$spool/999999.spool"                      # a file with a bad magic
+printf 'XXXXXXXXjunk' > "$spool/0000000000999999.spool"            # a spool file with a bad magic
+printf 'junk' > "$spool/999999.spool"                              # not a spool file name: ignored, said
 spawn python3 "$FAULTS/receiver.py" "$PORT" "$W/received" 2>/dev/null; rcv=$LAST
 sleep 0.3
 gen $((M1 + 1)) $((M2 - M1)) --error-every 1 | "$BIN" run --out "$OUT" --state-dir "$ST" --format plain --urgent "$URL" \
@@ -44,6 +45,7 @@ dups=$(( $(wc -l < "$W/received" 2>/dev/null || echo 0) - got ))
 missing=$(python3 -c "import sys; s={int(l.split()[0]) for l in open('$W/received') if l.split()[0].isdigit()}; print(sum(1 for i in range(1,$M2+1) if i not in s))" 2>/dev/null || echo "$M2")
 q=$(ls "$spool/quarantine" 2>/dev/null | wc -l)
 said=$(grep -ciE "damaged|quarantin" "$W/u2.err")
-ok=$(( missing == 0 && rc == 0 && said > 0 && q > 0 ))
+foreign=$(grep -c 'ignoring 999999.spool' "$W/u2.err")
+ok=$(( missing == 0 && rc == 0 && said > 0 && q >= 3 && foreign > 0 ))
 row corrupt-spool "$M2" "$got" "$missing" "$dups" "$([ $ok = 1 ] && echo PASS || echo FAIL)" \
-  "exit $rc; spool file modes after repair: $(stat -c %a "$spool"/*.spool 2>/dev/null | sort -u | tr "\n" " ")(want 600); quarantined files: $q; said: $(grep -iE 'damaged' "$W/u2.err" | head -1 | sed 's/.*logpipe\] //' | cut -c1-140)"
+  "exit $rc; spool file modes after repair: $(stat -c %a "$spool"/0*.spool 2>/dev/null | sort -u | tr "\n" " ")(want 600); quarantined files: $q (want 3); foreign file said: $(grep -c 'ignoring 999999.spool' "$W/u2.err"); said: $(grep -iE 'damaged' "$W/u2.err" | head -1 | sed 's/.*logpipe\] //' | cut -c1-140)"

@@ -237,6 +237,9 @@ import Pipeline
         data[sixth + 20] ^= 0xff
         try data.write(to: URL(fileURLWithPath: damaged))
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: spoolDir + "/committed"))
+        // A file with a spool file's name but not its magic, and one whose name is not a spool file's.
+        try Data("XXXXXXXXjunk".utf8).write(to: URL(fileURLWithPath: spoolDir + "/0000000000000777.spool"))
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: spoolDir + "/777.spool"))
 
         let receiver = try TestHTTPReceiver(port: port)
         let second = try Self.forwarder([url], state: dir.path, log: log)
@@ -247,6 +250,8 @@ import Pipeline
         let quarantined = try FileManager.default.contentsOfDirectory(atPath: spoolDir + "/quarantine")
         #expect(quarantined.contains { $0.hasPrefix(files[0]) })
         #expect(quarantined.contains { $0.hasPrefix("committed") })
+        #expect(quarantined.contains { $0.hasPrefix("0000000000000777.spool") })
+        #expect(log.contains("ignoring 777.spool"))
         #expect(log.contains("checksum mismatch"))
         #expect(log.contains("unreadable committed offset"))
     }

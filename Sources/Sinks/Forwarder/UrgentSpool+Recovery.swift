@@ -8,7 +8,10 @@ extension UrgentSpool {
     /// `quarantine/` (keeping the valid records before it), and places the committed position.
     func recover() throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var seqs = names.compactMap { n -> Int? in n.hasSuffix(".spool") ? Int(n.dropLast(6)) : nil }.sorted()
+        var seqs = names.compactMap(Self.sequence(ofSpoolFile:)).sorted()
+        for n in names where n.hasSuffix(".spool") && Self.sequence(ofSpoolFile: n) == nil {
+            log("urgent spool \(directory): ignoring \(n) (not a spool file name: 16 digits, then .spool)")
+        }
         var position = readCommitted(firstSeq: seqs.first ?? 1)
         // Files wholly before the committed one were delivered (their deletion did not happen before a stop).
         for seq in seqs where seq < position.file { unlink(path(seq)) }
@@ -46,6 +49,13 @@ extension UrgentSpool {
             if let next = files.first { restore(committed: Position(file: next.seq, offset: SpoolRecord.magic.count),
                                                 pendingEntries: entries, pendingBytes: bytes) }
         }
+    }
+
+    /// The sequence number in a spool file's name (`<16 digits>.spool`), nil for any other name.
+    static func sequence(ofSpoolFile name: String) -> Int? {
+        let digits = name.utf8.prefix(16)
+        guard name.utf8.count == 22, name.hasSuffix(".spool"), digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return Int(name.prefix(16))
     }
 
     /// The committed position from `committed`; a damaged file is quarantined and delivery restarts at the
