@@ -287,7 +287,15 @@ struct ClickHouseEndToEndTests {
         // (the table exists once the first insert is on its way)
         try waitFor("the first 3000 rows") { ((try? server.number("SELECT count() FROM default.logs")) ?? 0) >= 3000 }
         try waitFor("the checkpoint at the end of the file", checkpointAtEnd)
-        usleep(500_000) // the spool's commit record follows the insert's answer
+        try waitFor("the spool's commit record at the end of its last file") {
+            let spool = state + "/clickhouse"
+            guard let name = try FileManager.default.contentsOfDirectory(atPath: spool).first,
+                  let committed = FileManager.default.contents(atPath: "\(spool)/\(name)/committed") else { return false }
+            let parts = String(decoding: committed, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+            guard parts.count == 2, let file = Int(parts[0]), let offset = Int(parts[1]) else { return false }
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(spool)/\(name)/" + String(format: "%016d.spool", file)))?[.size] as? Int
+            return size == offset
+        }
         lp.signal(SIGKILL)
         _ = lp.wait(timeout: 10)
         try append(3000..<5000)

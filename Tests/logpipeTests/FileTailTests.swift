@@ -177,6 +177,37 @@ import Glibc
         #expect(check.duplicates == 0, "the copy was read again from 0")
     }
 
+    /// A copy that stays shorter than the position it continues from (the app wrote lines between copy and
+    /// truncate; logpipe read them from the original) is not read again, and once deleted (compressed away by
+    /// logrotate) it is closed like any deleted file.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
+    func copyThatStaysShortIsClosedOnceDeleted() throws {
+        let t = try TailFixture(glob: "app.log*")
+        let log = t.logs + "/app.log"
+        try appendLines(log, 1...2000)
+        let lp = try t.start()
+        let pid = lp.process.processIdentifier
+        try t.waitCaughtUp(timeout: 5)
+        let content = try Data(contentsOf: URL(fileURLWithPath: log))
+        let copy = log + ".1"
+        FileManager.default.createFile(atPath: copy, contents: content.prefix(content.count * 3 / 4))
+        var deadline = Date().addingTimeInterval(TestTime.seconds(4))
+        while !openTargets(pid: pid).contains(copy), Date() < deadline { usleep(20_000) }
+        try #require(openTargets(pid: pid).contains(copy), "the copy was never opened")
+        try shell("truncate", "-s", "0", log)
+        try appendLines(log, 2001...2010)
+        pause(700_000)
+        let removed = Date()
+        unlink(copy)
+        deadline = removed.addingTimeInterval(TestTime.seconds(4))
+        while openTargets(pid: pid).contains(where: { $0.hasPrefix(copy) }), Date() < deadline { usleep(20_000) }
+        let closedAfter = Date().timeIntervalSince(removed)
+        try t.waitCaughtUp(timeout: 5, only: [log])
+        _ = try t.stop(lp)
+        #expect(closedAfter < TestTime.seconds(2), "the deleted copy was still open \(closedAfter) s after rm")
+        #expect(try t.seqs() == Array(1...2010), "the copy was read again or lines were lost")
+    }
+
     // MARK: crashes
 
     /// kill -9 at varied points (one cycle also rotates live), restarts on the same --state-dir and --out: every
@@ -313,16 +344,18 @@ import Glibc
     }
 
     /// A backlog (20,000 lines already in the file) is read in full batches; once the file has gone quiet, its
-    /// last lines are cut and made durable at once, not after the batch timeout (30 s here, and with it the
-    /// periodic sync). A trickle afterwards keeps the batch timeout: its lines are not cut one by one.
-    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
-    func backlogEndIsDurableAtOnceWhileATrickleWaitsForTheBatchTimeout() throws {
+    /// last lines are cut and made durable at once, not after the batch timeout (10 min here, and with it the
+    /// periodic sync). A trickle afterwards keeps the batch timeout: its lines are not cut one by one. With
+    /// `--multiline off` and a backlog that ends exactly on a full batch, nothing is left to cut: an empty batch
+    /// still makes the backlog durable.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: ["on", "off"])
+    func backlogEndIsDurableAtOnceWhileATrickleWaitsForTheBatchTimeout(multiline: String) throws {
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
         try appendLines(log, 1...20_000)
         let backlog = try #require(try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int)
         let started = Date()
-        let lp = try t.start(["--batch-timeout", "30s"])
+        let lp = try t.start(["--batch-timeout", "600s", "--batch-max-entries", "1000", "--multiline", multiline])
         try t.waitCaughtUp(timeout: 10)
         let durable = Date().timeIntervalSince(started)
         try appendLines(log, 20_001...20_001)
@@ -332,7 +365,7 @@ import Glibc
         #expect(t.latestCheckpointByInode().values.max() == Int64(backlog), "a trickle line was cut before the batch timeout")
         _ = try t.stop(lp)
         #expect(try t.seqs() == Array(1...20_002))
-        print("backlog of \(backlog) bytes durable after \(String(format: "%.2f", durable)) s (batch timeout 30 s)")
+        print("backlog of \(backlog) bytes durable after \(String(format: "%.2f", durable)) s (batch timeout 600 s, multiline \(multiline))")
     }
 
     static let javaTrace = [

@@ -228,30 +228,35 @@ public final class FileTailSource {
     /// At the end of the data: timeouts, truncation, rotation, release.
     private func idle(_ f: TailedFile, emit: (RawBatch) -> Void) {
         let now = nowMillis()
-        let burstEnded = f.inBurst && now >= burstEndDue(f)
-        if let oldest = f.framer.oldestPendingMillis, now - oldest >= Int64(options.batchTimeoutMillis) || burstEnded {
-            // Timed out, or the end of a burst: what was read becomes durable now (`.timeout` is fsynced).
-            if burstEnded { lastBurstEndMillis = now }
-            if f.framer.pendingLines == 0, f.inBurst, let position = f.position {
+        if f.inBurst, now >= burstEndDue(f) {
+            // The end of a burst: what was read becomes durable now (`.timeout` batches are fsynced), not after the
+            // batch timeout.
+            lastBurstEndMillis = now
+            if f.framer.pendingLines > 0 {
+                flush(f, close: .timeout, includePartial: false, emit: emit)
+            } else if let position = f.position {
                 // The burst ended on a full batch: an empty batch still makes the batches before it durable.
-                emit(RawBatch(buffer: ByteBuffer(capacity: 16), lines: [], origin: f.origin, close: .timeout,
-                              inputBytes: 0, position: position))
+                emit(RawBatch(buffer: pool?.take(capacity: 16) ?? ByteBuffer(capacity: 16), lines: [], origin: f.origin,
+                              close: .timeout, inputBytes: 0, position: position))
             }
-            flush(f, close: .timeout, includePartial: false, emit: emit)
             f.inBurst = false
+        } else if let oldest = f.framer.oldestPendingMillis, now - oldest >= Int64(options.batchTimeoutMillis) {
+            flush(f, close: .timeout, includePartial: false, emit: emit)
         }
         if f.framer.hasPartialLine, now - f.lastDataMillis >= Int64(tail.partialLineTimeoutMillis) {
             flush(f, close: .timeout, includePartial: true, emit: emit)
         }
         var st = stat()
         let statOK = fstat(f.fd, &st) == 0
-        if f.copyInProgress {
+        var shrunk = statOK && Int64(st.st_size) < f.readOffset
+        if f.copyInProgress, statOK {
             // A copy still being written is shorter than its start offset for as long as the copying takes (or
             // for good, when the writer added lines between copy and truncate that were read from the original):
             // not a truncation while its first bytes are the original's. New first bytes mean it was rewritten.
-            if Int64(st.st_size) >= f.readOffset { f.copyInProgress = false } else if !firstBytesChanged(f) { return }
+            // It is still released like any file once renamed or deleted (below).
+            if !shrunk { f.copyInProgress = false } else if !firstBytesChanged(f) { shrunk = false }
         }
-        if statOK, Int64(st.st_size) < f.readOffset || firstBytesChanged(f) {
+        if statOK, shrunk || firstBytesChanged(f) {
             // Truncated in place (copytruncate): what was read stays read; start again at 0 with a new identity.
             flush(f, close: .timeout, includePartial: true, emit: emit)
             summaryLock.lock(); counters.truncations += 1; summaryLock.unlock()
@@ -281,7 +286,8 @@ public final class FileTailSource {
     /// When a file read in a burst has been quiet long enough for its end to be cut (at most one such cut, and so
     /// one fsync, per `burstEndMinIntervalMillis` for the whole source: a writer pausing often costs no more).
     private func burstEndDue(_ f: TailedFile) -> Int64 {
-        max(f.lastDataMillis + Int64(tail.burstEndQuietMillis), lastBurstEndMillis + Int64(tail.burstEndMinIntervalMillis))
+        let quiet = options.multiline ? tail.burstEndMultilineQuietMillis : tail.burstEndQuietMillis
+        return max(f.lastDataMillis + Int64(quiet), lastBurstEndMillis + Int64(tail.burstEndMinIntervalMillis))
     }
 
     /// A file truncated and written again past the old offset between two looks has new first bytes.
@@ -292,6 +298,7 @@ public final class FileTailSource {
     }
 
     private func flush(_ f: TailedFile, close: BatchClose, includePartial: Bool, emit: (RawBatch) -> Void) {
+        if close == .timeout { f.inBurst = false } // everything read so far goes out and is made durable
         while let batch = f.framer.takeBatch(origin: f.origin, close: close, includePartial: includePartial, now: nowMillis()) {
             batch.position = f.position
             emit(batch)

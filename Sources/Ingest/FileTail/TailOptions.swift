@@ -12,9 +12,12 @@ public struct TailOptions: Sendable {
     public var releaseAfterQuietMillis = 2000
     /// A file read in full batches (a backlog or a burst) that then stays quiet this long has its remaining lines
     /// cut and made durable at once instead of after the batch timeout. A trickle never fills a batch, so it keeps
-    /// the batch timeout: one frame and one fsync per timeout, not per line. The short wait keeps a record written
-    /// in several writes (a stack trace) in one entry.
+    /// the batch timeout: one frame and one fsync per timeout, not per line.
     public var burstEndQuietMillis = 5
+    /// The same with multiline joining on: long enough for a stack trace written line by line after the burst
+    /// to stay one entry (continuation lines only join an entry still in the same batch).
+    public var burstEndMultilineQuietMillis = 50
+    /// At most one burst-end cut (and so one fsync on the delivery queue) per this interval, per source.
     public var burstEndMinIntervalMillis = 100
 
     public init(readFromEnd: Bool = false, partialLineTimeoutMillis: Int = 5000, stateDir: String) {

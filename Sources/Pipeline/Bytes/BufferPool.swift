@@ -25,6 +25,7 @@ public final class BufferPool: @unchecked Sendable {
 
     /// Gives a buffer back; the caller must not use it afterwards.
     public func give(_ buffer: ByteBuffer) {
+        guard buffer.capacity >= 4096 else { return } // a tiny one (an empty marker batch's) would only hold a slot
         lock.lock()
         if idle.count < limit { idle.append(buffer) }
         lock.unlock()

@@ -65,7 +65,8 @@ public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
     /// of inserts, see `counters`) are not counted as inserted.
     public var counts: (inserted: Int, spooled: Int, refused: Int) {
         let c = spool.counts
-        return (c.delivered - transport.rejected, c.pending, c.refused)
+        // (a batch's rejected lines are counted just before the spool commits it: never below 0 in between)
+        return (max(0, c.delivered - transport.rejected), c.pending, c.refused)
     }
 
     /// For /metrics: inserted, spooled, refused, retried (failed attempts), rejected (spooled lines not entries).

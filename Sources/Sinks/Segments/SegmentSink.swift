@@ -42,7 +42,8 @@ public struct CompressedBatch: Sendable {
 ///
 /// Threading: called from the pipeline's serial delivery queue only; a full segment is finalized on a background
 /// queue (fsync, rename, manifest, retention) while the next one is written, so rotation never stalls delivery.
-/// Durability: a batch closed by the timeout or end of input is fsynced before `write` returns, and every segment
+/// Durability: a batch closed by the timeout or end of input is fsynced before `write` returns (with every segment
+/// finalized before it), and every segment
 /// before its `.open` → final rename; the manifest is written after that (temp file + rename). Rotation is exact: a batch that would cross
 /// `maxEntries` or `maxBytes` is split at an entry boundary and its parts recompressed.
 public final class SegmentSink: @unchecked Sendable {
@@ -134,7 +135,9 @@ public final class SegmentSink: @unchecked Sendable {
             }
         }
         entriesWritten += count
-        if encoded.close == .timeout || encoded.close == .end, let segment = current { try segment.sync() }
+        // Durable before `write` returns (the caller then commits checkpoints): the open segment, and the segments
+        // finalized before it whose fsync may still be queued.
+        if encoded.close == .timeout || encoded.close == .end { try sync() }
     }
 
     /// How many entries from `from` fit in the room left (at least one in an empty segment).
