@@ -27,7 +27,7 @@ extension ConfigKey {
         ConfigKey("pipeline.batch.max-bytes", "--batch-max-bytes", .size, default: "1M",
                   "Close a batch at this many bytes of input."),
         ConfigKey("pipeline.batch.timeout", "--batch-timeout", .duration, default: "1s",
-                  "Close a batch this long after its first line."),
+                  "Close a batch this long after its first line (a tailed file that goes quiet after a burst is cut sooner: README, Durability)."),
 
         ConfigKey("enrich.service", "--service", .string, default: "$LOGPIPE_SERVICE or unknown",
                   "`context.service` for entries without one."),

@@ -34,7 +34,7 @@ struct RunOptions: ParsableArguments {
     var batchMaxEntries = 1000
     @Option(help: "Close a batch at this many bytes of input (K/M/G).")
     var batchMaxBytes = "1M"
-    @Option(help: "Close a batch this long after its first line (ms/s/m).")
+    @Option(help: "Close a batch this long after its first line (ms/s/m); a tailed file that goes quiet after a burst is cut sooner.")
     var batchTimeout = "1s"
     @Option(help: "Cut longer lines here and mark them metadata.truncated (K/M/G).")
     var maxLineBytes = "1M"
