@@ -405,6 +405,30 @@ import Glibc
         #expect(entries[1]["stack"] == nil)
     }
 
+    /// A plain-text stack trace flushed line by line (10 ms apart) right after a burst: the end of the burst waits
+    /// for the trace's continuation lines (the last entry may continue), so the trace stays one entry.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
+    func stackTraceRightAfterABurstStaysOneEntry() throws {
+        let t = try TailFixture(glob: "*.log", format: "auto")
+        let log = t.logs + "/app.log"
+        try appendLines(log, 1...1)
+        let lp = try t.start()
+        try t.waitCaughtUp(timeout: 5)
+        // The burst: 5,000 lines and the trace's first line in one write, the rest of the trace line by line.
+        try append(log, (2...5001).map { "seq=\(String(format: "%07d", $0)) line \($0)\n" }.joined() + Self.javaTrace[0] + "\n")
+        for line in Self.javaTrace[1...] {
+            usleep(10_000)
+            try append(log, line + "\n")
+        }
+        try t.waitCaughtUp(timeout: 5)
+        _ = try t.stop(lp)
+        let entries = try t.entries()
+        try #require(entries.count == 5003, "\(entries.count) entries")
+        #expect(entries[5001].string("level") == "ERROR")
+        #expect(entries[5001].string("stack") == Self.javaTrace[1...5].joined(separator: "\n"), "\(entries[5001])")
+        #expect(entries[5002].string("level") == "INFO")
+    }
+
     // MARK: resources and hostile state
 
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))

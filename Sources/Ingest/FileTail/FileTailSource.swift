@@ -286,7 +286,7 @@ public final class FileTailSource {
     /// When a file read in a burst has been quiet long enough for its end to be cut (at most one such cut, and so
     /// one fsync, per `burstEndMinIntervalMillis` for the whole source: a writer pausing often costs no more).
     private func burstEndDue(_ f: TailedFile) -> Int64 {
-        let quiet = options.multiline ? tail.burstEndMultilineQuietMillis : tail.burstEndQuietMillis
+        let quiet = f.framer.lastEntryMayContinue ? tail.burstEndMultilineQuietMillis : tail.burstEndQuietMillis
         return max(f.lastDataMillis + Int64(quiet), lastBurstEndMillis + Int64(tail.burstEndMinIntervalMillis))
     }
 

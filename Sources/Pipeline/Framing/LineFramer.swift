@@ -47,6 +47,16 @@ public struct LineFramer {
     /// Complete lines waiting.
     public var pendingLines: Int { lines.count }
 
+    /// Whether the last complete entry waiting could still get continuation lines: multiline joining is on and
+    /// the entry is not a JSON object line (a JSON line carries its stack trace inside).
+    public var lastEntryMayContinue: Bool {
+        guard multiline, let last = lines.last, !last.truncated else { return false }
+        var i = Int(last.start)
+        let end = i + Int(last.length)
+        while i < end, buffer.base[i] == 32 || buffer.base[i] == 9 { i += 1 }
+        return i >= end || buffer.base[i] != UInt8(ascii: "{")
+    }
+
     /// Whether bytes of an unfinished line are waiting.
     public var hasPartialLine: Bool { buffer.count > lineStart && !discarding }
 
