@@ -56,6 +56,19 @@ struct ClickHouseEndToEndTests {
         return try ClickHouseSink(configuration: config)
     }
 
+    /// Inserts `lines` through a new sink with its own state folder, waits until every one is in, closes it;
+    /// returns its summary and what it logged.
+    static func insertAll(_ server: ClickHouseTestServer, _ lines: [String], table: String = "logs", create: Bool = true,
+                          chunk: Int = 1000) throws -> (summary: String, log: [String]) {
+        let state = TempDir("logpipe-ch-state")
+        let log = LogLines()
+        let sink = try Self.sink(server, table: table, create: create, state: state.path, log: log.append)
+        defer { sink.close() }
+        Self.submit(sink, lines, chunk: chunk)
+        #expect(sink.drain(timeoutMillis: 30_000), "\(sink.summary) \(sink.lastError ?? "")")
+        return (sink.summary, log.lines)
+    }
+
     static func submit(_ sink: ClickHouseSink, _ lines: [String], chunk: Int = 1000) {
         for start in stride(from: 0, to: lines.count, by: chunk) {
             let part = lines[start..<min(lines.count, start + chunk)]
@@ -86,14 +99,9 @@ struct ClickHouseEndToEndTests {
         let server = try ClickHouseTestServer()
         let lines = try Self.entryLines(0..<600)
         #expect(lines.count == 600)
-        let state = TempDir("logpipe-ch-state")
-        let log = LogLines()
-        let sink = try Self.sink(server, state: state.path, log: log.append)
-        Self.submit(sink, lines, chunk: 97)
-        #expect(sink.drain(timeoutMillis: 30_000), "\(sink.summary) \(sink.lastError ?? "")")
-        #expect(sink.summary == "clickhouse: 600 inserted, 0 spooled, 0 refused")
-        sink.close()
-        #expect(log.lines.contains { $0.contains("inserting into default.logs as RowBinary") }, "\(log.lines)")
+        let (summary, log) = try Self.insertAll(server, lines, chunk: 97)
+        #expect(summary == "clickhouse: 600 inserted, 0 spooled, 0 refused")
+        #expect(log.contains { $0.contains("inserting into default.logs as RowBinary") }, "\(log)")
         let rows = try server.rows("SELECT *, toUnixTimestamp(timestamp) AS epoch FROM default.logs ORDER BY toUInt32(substring(request_id, 3))")
         #expect(rows.count == 600)
         for (line, row) in zip(lines, rows) {
@@ -133,13 +141,9 @@ struct ClickHouseEndToEndTests {
             ENGINE = MergeTree ORDER BY (level, timestamp)
             """)
         let lines = try Self.entryLines(0..<300)
-        let state = TempDir("logpipe-ch-state")
-        let log = LogLines()
-        let sink = try Self.sink(server, table: "custom", create: false, state: state.path, log: log.append)
-        Self.submit(sink, lines)
-        #expect(sink.drain(timeoutMillis: 30_000), "\(sink.summary) \(sink.lastError ?? "")")
-        sink.close()
-        #expect(log.lines.contains { $0.contains("as JSONEachRow") }, "\(log.lines)")
+        let (summary, log) = try Self.insertAll(server, lines, table: "custom", create: false)
+        #expect(summary == "clickhouse: 300 inserted, 0 spooled, 0 refused")
+        #expect(log.contains { $0.contains("as JSONEachRow") }, "\(log)")
         let rows = try server.rows("SELECT level, message, request_id, region FROM default.custom ORDER BY toUInt32(substring(request_id, 3))")
         #expect(rows.count == 300)
         for (line, row) in zip(lines, rows) {

@@ -191,20 +191,15 @@ import Glibc
         let content = try Data(contentsOf: URL(fileURLWithPath: log))
         let copy = log + ".1"
         FileManager.default.createFile(atPath: copy, contents: content.prefix(content.count * 3 / 4))
-        var deadline = Date().addingTimeInterval(TestTime.seconds(4))
-        while !openTargets(pid: pid).contains(copy), Date() < deadline { usleep(20_000) }
-        try #require(openTargets(pid: pid).contains(copy), "the copy was never opened")
+        try #require(secondsUntilOpen(pid: pid, copy, timeout: 4) != nil, "the copy was never opened")
         try shell("truncate", "-s", "0", log)
         try appendLines(log, 2001...2010)
         pause(700_000)
-        let removed = Date()
         unlink(copy)
-        deadline = removed.addingTimeInterval(TestTime.seconds(4))
-        while openTargets(pid: pid).contains(where: { $0.hasPrefix(copy) }), Date() < deadline { usleep(20_000) }
-        let closedAfter = Date().timeIntervalSince(removed)
+        let closedAfter = secondsUntilClosed(pid: pid, copy, timeout: 4)
         try t.waitCaughtUp(timeout: 5, only: [log])
         _ = try t.stop(lp)
-        #expect(closedAfter < TestTime.seconds(2), "the deleted copy was still open \(closedAfter) s after rm")
+        #expect(closedAfter.map { $0 < TestTime.seconds(2) } == true, "the deleted copy closed after \(closedAfter ?? -1) s (-1: not in 4 s)")
         #expect(try t.seqs() == Array(1...2010), "the copy was read again or lines were lost")
     }
 
@@ -267,15 +262,8 @@ import Glibc
         let path = t.logs + "/new.log"
         let created = Date()
         FileManager.default.createFile(atPath: path, contents: Data("seq=0000001 hello\nseq=0000002 world\n".utf8))
-        var opened: Double?
-        while Date().timeIntervalSince(created) < TestTime.seconds(4) {
-            if openTargets(pid: lp.process.processIdentifier).contains(path) {
-                opened = Date().timeIntervalSince(created)
-                break
-            }
-            usleep(20_000)
-        }
-        let seen = try #require(opened, "new.log not opened within 4 s")
+        let seen = try #require(secondsUntilOpen(pid: lp.process.processIdentifier, path, timeout: 4),
+                                "new.log not opened within 4 s")
         #expect(seen < TestTime.seconds(1.6), "new.log opened after \(seen) s")
         try t.waitCaughtUp(timeout: 4)
         let durable = Date().timeIntervalSince(created)
@@ -294,9 +282,7 @@ import Glibc
         try appendLines(old, 1...100)
         var lp = try t.start(["--read-from", "end"])
         // Appended only once logpipe has the file open (taken from its end), not while it may still be starting.
-        let deadline = Date().addingTimeInterval(TestTime.seconds(3))
-        while !openTargets(pid: lp.process.processIdentifier).contains(old), Date() < deadline { usleep(20_000) }
-        try #require(openTargets(pid: lp.process.processIdentifier).contains(old), "old.log never opened")
+        try #require(secondsUntilOpen(pid: lp.process.processIdentifier, old, timeout: 3) != nil, "old.log never opened")
         try appendLines(old, 101...120)
         pause(600_000)
         try appendLines(t.logs + "/later.log", 1001...1010)
@@ -438,21 +424,10 @@ import Glibc
         try appendLines(log, 1...50)
         let lp = try t.start()
         let pid = lp.process.processIdentifier
-        var deadline = Date().addingTimeInterval(TestTime.seconds(3))
-        while !openTargets(pid: pid).contains(log), Date() < deadline { usleep(20_000) }
-        try #require(openTargets(pid: pid).contains(log), "app.log never opened")
+        try #require(secondsUntilOpen(pid: pid, log, timeout: 3) != nil, "app.log never opened")
         try t.waitCaughtUp(timeout: 4)
-        let removed = Date()
         unlink(log)
-        deadline = removed.addingTimeInterval(TestTime.seconds(4))
-        var closedAfter: Double?
-        while Date() < deadline {
-            if !openTargets(pid: pid).contains(where: { $0.hasPrefix(log) }) {
-                closedAfter = Date().timeIntervalSince(removed)
-                break
-            }
-            usleep(20_000)
-        }
+        let closedAfter = secondsUntilClosed(pid: pid, log, timeout: 4)
         let run = try t.stop(lp)
         let after = try #require(closedAfter, "the deleted file was still open \(TestTime.seconds(4)) s after rm")
         #expect(after < TestTime.seconds(2), "closed \(after) s after rm")
@@ -876,6 +851,26 @@ func openTargets(pid: Int32) -> [String] {
     return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap {
         try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)
     }
+}
+
+/// Seconds from now until `pid` has `path` open; nil when not within `timeout` (scaled) seconds.
+func secondsUntilOpen(pid: Int32, _ path: String, timeout: Double) -> Double? {
+    secondsUntil(timeout: timeout) { openTargets(pid: pid).contains(path) }
+}
+
+/// Seconds from now until `pid` no longer holds `path` open (nor `path (deleted)`); nil when it still does after
+/// `timeout` (scaled) seconds.
+func secondsUntilClosed(pid: Int32, _ path: String, timeout: Double) -> Double? {
+    secondsUntil(timeout: timeout) { !openTargets(pid: pid).contains { $0 == path || $0 == path + " (deleted)" } }
+}
+
+private func secondsUntil(timeout: Double, _ condition: () -> Bool) -> Double? {
+    let start = Date()
+    repeat {
+        if condition() { return Date().timeIntervalSince(start) }
+        usleep(20_000)
+    } while Date().timeIntervalSince(start) < TestTime.seconds(timeout)
+    return condition() ? Date().timeIntervalSince(start) : nil
 }
 
 /// Regular files (not following links) directly in or under `dir`.

@@ -9,12 +9,24 @@ import Testing
 struct UrgentHTTPSEndToEndTests {
     typealias E2E = UrgentEndToEndTests
 
+    /// A TLS receiver on 127.0.0.1 with a fresh self-signed certificate (for `subjectAltName`), in its own folder.
+    struct Peer {
+        let dir = TempDir("logpipe-https")
+        let cert: TestHTTPSReceiver.Certificate
+        let receiver: TestHTTPSReceiver
+        var url: String { "https://127.0.0.1:\(receiver.port)/hook" }
+
+        init(subjectAltName: String = "IP:127.0.0.1", status: Int = 204) throws {
+            cert = try TestHTTPSReceiver.Certificate.make(in: dir.path, subjectAltName: subjectAltName)
+            receiver = try TestHTTPSReceiver(directory: dir.path, certificate: cert, status: status)
+        }
+    }
+
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func urgentEntriesArriveInOrderOverHTTPSWithTheCAFile() throws {
-        let dir = TempDir("logpipe-https")
-        let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)
-        let receiver = try TestHTTPSReceiver(directory: dir.path, certificate: cert)
-        let r = try E2E.run(E2E.input(0..<5000), dir: dir, urls: ["https://127.0.0.1:\(receiver.port)/hook"],
+        let peer = try Peer()
+        let (dir, cert, receiver) = (peer.dir, peer.cert, peer.receiver)
+        let r = try E2E.run(E2E.input(0..<5000), dir: dir, urls: [peer.url],
                             extra: ["--urgent-ca-file", cert.certFile])
         #expect(r.status == 0, "\(r.stderrText)")
         #expect(r.stderrText.contains("urgent: 500 delivered, 0 spooled, 0 refused"), "\(r.stderrText)")
@@ -25,10 +37,9 @@ struct UrgentHTTPSEndToEndTests {
 
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func anUntrustedCertificateKeepsTheEntriesSpooledUntilItIsTrusted() throws {
-        let dir = TempDir("logpipe-https")
-        let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)
-        let receiver = try TestHTTPSReceiver(directory: dir.path, certificate: cert)
-        let url = "https://127.0.0.1:\(receiver.port)/hook"
+        let peer = try Peer()
+        let (dir, cert, receiver) = (peer.dir, peer.cert, peer.receiver)
+        let url = peer.url
         let first = try E2E.run(E2E.input(0..<3000), dir: dir, urls: [url], extra: ["--urgent-drain-timeout", "500ms"])
         #expect(first.status == 0, "\(first.stderrText)")
         #expect(first.stderrText.contains("TLS handshake with 127.0.0.1:\(receiver.port) failed: certificate verify failed (self-signed certificate)"),
@@ -43,10 +54,9 @@ struct UrgentHTTPSEndToEndTests {
 
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func aTrustedCertificateForAnotherHostIsRefused() throws {
-        let dir = TempDir("logpipe-https")
-        let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path, subjectAltName: "DNS:other.example")
-        let receiver = try TestHTTPSReceiver(directory: dir.path, certificate: cert)
-        let r = try E2E.run(E2E.input(0..<100), dir: dir, urls: ["https://127.0.0.1:\(receiver.port)/hook"],
+        let peer = try Peer(subjectAltName: "DNS:other.example")
+        let (dir, cert, receiver) = (peer.dir, peer.cert, peer.receiver)
+        let r = try E2E.run(E2E.input(0..<100), dir: dir, urls: [peer.url],
                             extra: ["--urgent-ca-file", cert.certFile, "--urgent-drain-timeout", "300ms"])
         #expect(r.status == 0, "\(r.stderrText)")
         #expect(r.stderrText.contains("certificate verify failed (IP address mismatch)"), "\(r.stderrText)")
@@ -56,10 +66,9 @@ struct UrgentHTTPSEndToEndTests {
 
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func insecureDeliversWithoutTheCAAndWarns() throws {
-        let dir = TempDir("logpipe-https")
-        let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)
-        let receiver = try TestHTTPSReceiver(directory: dir.path, certificate: cert)
-        let r = try E2E.run(E2E.input(0..<1000), dir: dir, urls: ["https://127.0.0.1:\(receiver.port)/hook"],
+        let peer = try Peer()
+        let (dir, cert, receiver) = (peer.dir, peer.cert, peer.receiver)
+        let r = try E2E.run(E2E.input(0..<1000), dir: dir, urls: [peer.url],
                             extra: ["--urgent-insecure"])
         #expect(r.status == 0, "\(r.stderrText)")
         #expect(r.stderrText.contains("--urgent-insecure: the certificates of https:// destinations are NOT verified"), "\(r.stderrText)")
@@ -70,9 +79,8 @@ struct UrgentHTTPSEndToEndTests {
     /// ClickHouse's HTTP interface over TLS shares the client: inserts reach an https:// server trusted by the CA file.
     @Test(.timeLimit(.minutes(TestTime.minutes(1))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring"))
     func clickhouseInsertsGoOverHTTPSWithTheCAFile() throws {
-        let dir = TempDir("logpipe-https")
-        let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)
-        let receiver = try TestHTTPSReceiver(directory: dir.path, certificate: cert, status: 200)
+        let peer = try Peer(status: 200)
+        let (dir, cert, receiver) = (peer.dir, peer.cert, peer.receiver)
         let r = try logpipe(["run", "--out", dir.file("out"), "--state-dir", dir.file("state"), "--incidents", "off",
                              "--clickhouse", "https://127.0.0.1:\(receiver.port)", "--clickhouse-ca-file", cert.certFile,
                              "--clickhouse-compression", "none", "--clickhouse-drain-timeout", "20s"],
@@ -86,9 +94,8 @@ struct UrgentHTTPSEndToEndTests {
     }
 
     @Test func theCAFileAndInsecureAreConfigKeys() throws {
-        let dir = TempDir("logpipe-https")
-        let cert = try TestHTTPSReceiver.Certificate.make(in: dir.path)
-        let receiver = try TestHTTPSReceiver(directory: dir.path, certificate: cert)
+        let peer = try Peer()
+        let (dir, cert, receiver) = (peer.dir, peer.cert, peer.receiver)
         let yaml = "urgent:\n  urls: [\"https://127.0.0.1:\(receiver.port)/hook\"]\n  ca-file: \"\(cert.certFile)\"\n"
         let config = dir.write("c.yaml", Data(yaml.utf8))
         let r = try logpipe(["run", "--config", config, "--out", dir.file("out"), "--state-dir", dir.file("state"),
