@@ -5,8 +5,8 @@ import Pipeline
 ///
 /// A position is committed only after the sink says the data before it is durable; the file
 /// (`<state-dir>/checkpoints.json`, mode 0600) is replaced atomically. An unreadable file is moved aside (named
-/// `.corrupt-<time>`) and reported, and tailing starts over from the files' beginnings. Entries of files not seen
-/// for `expiry` are dropped. Thread-safe.
+/// `.corrupt-<time>`) and reported, and tailing starts over from the files' beginnings. Entries of files that no
+/// source has been reading for `expirySeconds` (gone for good) are dropped at a commit. Thread-safe.
 public final class CheckpointStore: @unchecked Sendable {
     public struct Entry: Codable, Sendable {
         public var offset: Int64
@@ -74,6 +74,8 @@ public final class CheckpointStore: @unchecked Sendable {
             entries[p.key] = Entry(offset: p.offset, path: paths[p.key] ?? entries[p.key]?.path ?? "", updated: now,
                                    device: device, inode: inode)
         }
+        // Files still being read stay fresh however quiet they are: only files gone for good expire.
+        for key in paths.keys where entries[key] != nil { entries[key]!.updated = now }
         entries = entries.filter { now - $0.value.updated < expirySeconds }
         let data: Data
         do { data = try JSONEncoder().encode(entries) } catch { lock.unlock(); throw error }
