@@ -20,8 +20,8 @@ public protocol UrgentSink: AnyObject, Sendable {
     /// The last delivery error, for /health.
     var lastError: String? { get }
     /// Makes everything submitted so far durable (a spool that commits in groups fsyncs now). Called before
-    /// file-tail checkpoints move past the entries; thread-safe.
-    func sync()
+    /// file-tail checkpoints move past the entries, which do not move when it throws; thread-safe.
+    func sync() throws
 }
 
 // The health and counter members are requirements (not only extension members), so a sink seen through
@@ -30,5 +30,5 @@ extension UrgentSink {
     public var counters: [String: Int] { [:] }
     public var failingSinceMillis: Int64? { nil }
     public var lastError: String? { nil }
-    public func sync() {}
+    public func sync() throws {}
 }

@@ -4,8 +4,8 @@ import Pipeline
 /// Ships every entry to a ClickHouse table (issue 9), with the urgent path's delivery guarantees.
 ///
 /// `submit` appends the entries to a durable ``UrgentSpool`` in `<state-dir>/clickhouse/<name>/` (group commit:
-/// written at once, fdatasynced at least every second and before each retry backoff; the entries are in the
-/// segments too, and tail checkpoints wait for the insert's answer); one ``UrgentDelivery`` thread reads the spool in order and
+/// written at once; fdatasynced by an append a second or more after the last sync, before each retry backoff,
+/// before tail checkpoints move (`sync`) and at close; the entries are in the segments too); one ``UrgentDelivery`` thread reads the spool in order and
 /// inserts everything pending (up to `maxRequestBytes` per insert) through ``ClickHouseTransport``, committing
 /// only after ClickHouse answered 200, retrying with ``RetryPolicy`` backoff while the server is down or
 /// refusing. At-least-once: a re-sent insert duplicates rows (docs/clickhouse.md shows how to drop them).
@@ -77,7 +77,7 @@ public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
     }
 
     /// The spool commits in groups: fsync what is not yet on disk (before tail checkpoints move past it).
-    public func sync() { spool.syncPending() }
+    public func sync() throws { try spool.syncPending() }
 
     public var failingSinceMillis: Int64? { delivery.health.since }
 

@@ -67,15 +67,24 @@ final class UrgentDelivery: @unchecked Sendable {
         // prepared on this queue while the current request is in flight.
         let readAhead = transport.preparesAhead ? DispatchQueue(label: "logpipe-\(label)-read-ahead") : nil
         var ahead: UrgentSpool.Batch?
+        // A batch that failed is retried as it is (read and prepared once), with the read-ahead made for it.
+        var following: ReadAhead?
         while true {
-            guard let batch = takeAhead(&ahead) ?? nextBatch() else { break }
-            let next = ReadAhead()
-            if let readAhead {
-                let end = batch.end
-                readAhead.async { [self] in
-                    guard var b = spool.peek(from: end, maxBytes: maxRequestBytes) else { return }
-                    transport.prepare(&b)
-                    next.batch = b
+            guard var batch = takeAhead(&ahead) ?? nextBatch() else { break }
+            if batch.prepared == nil { transport.prepare(&batch) } // no read-ahead runs now: it may use the same state
+            let next: ReadAhead
+            if let f = following {
+                next = f
+                following = nil
+            } else {
+                next = ReadAhead()
+                if let readAhead {
+                    let end = batch.end
+                    readAhead.async { [self] in
+                        guard var b = spool.peek(from: end, maxBytes: maxRequestBytes) else { return }
+                        transport.prepare(&b)
+                        next.batch = b
+                    }
                 }
             }
             defer { readAhead?.sync {} } // the read-ahead never outlives its turn
@@ -103,7 +112,10 @@ final class UrgentDelivery: @unchecked Sendable {
                     failingSince = monotonicMillis()
                     log("\(label) \(destination): delivery failed (\(error)); retrying with backoff, entries stay in the spool")
                 }
-                spool.syncPending() // a group-commit spool: what waits for the receiver is on disk
+                // A group-commit spool: what waits for the receiver is on disk.
+                do { try spool.syncPending() } catch { log("\(label) \(destination): \(error)") }
+                ahead = batch
+                following = next
                 sleep(millis: retry.delayMillis(attempt: attempt))
             }
         }

@@ -9,8 +9,9 @@ import Glibc
 /// `<sequence> <offset>`: everything before it was delivered. A file wholly behind the committed position is
 /// deleted. An entry is *accepted* once its record is written and fdatasynced — `append` returns only then.
 /// With a `syncIntervalMillis` above 0 (the ClickHouse sink: a batch sink whose entries are also in the segments
-/// and whose tail checkpoints wait for the insert) appends are written at once, which survives a kill -9, and
-/// fdatasynced at most that often, and always before a delivery backoff and at close (group commit).
+/// and whose tail checkpoints wait for its `syncPending`) appends are written at once, which survives a kill -9,
+/// and fdatasynced by an append at least that long after the last sync, by `syncPending` (before a delivery
+/// backoff, before checkpoints move) and at close (group commit).
 /// What would take the undelivered bytes past `maxBytes` is refused, counted and reported, never dropped quietly.
 ///
 /// Threading: one appending thread (the forwarder's `submit`) and one delivery thread (`read`/`commit`); the
@@ -68,7 +69,12 @@ public final class UrgentSpool: @unchecked Sendable {
     private var lastRefusalLog: Int64 = 0
     /// Group commit: when the active file was last fdatasynced, and whether it has unsynced records since.
     private var lastSyncMillis: Int64 = 0
-    private var unsynced = false
+    /// Appends written and appends known to be on disk (under `condition`): a sync covers what was written
+    /// when it started.
+    private var writtenAppends = 0, syncedAppends = 0
+    /// Held across an fdatasync of the active file and while that file is replaced, so a sync never runs on a
+    /// closed descriptor and a caller returns only once what it asked for is on disk.
+    private let syncLock = NSLock()
     private var refusedSinceLog = 0
 
     /// Opens (or creates) the spool in `directory`, recovering what an earlier run left: damaged files and a
@@ -99,7 +105,8 @@ public final class UrgentSpool: @unchecked Sendable {
 
     /// Closes the files and releases the spool's lock; the spool stays on disk.
     public func close() {
-        syncPending()
+        do { try syncPending() } catch { log("urgent spool: \(error)") }
+        syncLock.lock(); defer { syncLock.unlock() } // no fdatasync runs on the descriptors closed here
         condition.lock(); defer { condition.unlock() }
         for fd in [appendFD, lockFD, directoryFD, readFD?.fd ?? -1] where fd >= 0 { Glibc.close(fd) }
         appendFD = -1; lockFD = -1; directoryFD = -1; readFD = nil
@@ -158,13 +165,11 @@ public final class UrgentSpool: @unchecked Sendable {
                 off += n
             }
             guard failure == nil else { return }
+            condition.lock(); writtenAppends += 1; condition.unlock()
             let now = monotonicMillis()
             if syncIntervalMillis == 0 || now - lastSyncMillis >= Int64(syncIntervalMillis) || size + raw.count >= rollBytes {
-                if fdatasync(fd) != 0 { failure = "cannot fsync \(path(seq)): \(String(cString: strerror(errno)))" }
+                if let error = syncWritten() { failure = "cannot fsync \(path(seq)): \(error)" }
                 lastSyncMillis = now
-                condition.lock(); unsynced = false; condition.unlock()
-            } else {
-                condition.lock(); unsynced = true; condition.unlock()
             }
         }
         if failure != nil { _ = ftruncate(fd, off_t(size)); return failure }
@@ -192,22 +197,33 @@ public final class UrgentSpool: @unchecked Sendable {
             throw UrgentConfigError.spool("cannot create \(p): \(String(cString: strerror(e)))")
         }
         if directoryFD >= 0 { fsync(directoryFD) }
+        syncLock.lock()
         condition.lock()
         let old = appendFD
         appendFD = fd
         files.append((seq, SpoolRecord.magic.count))
         condition.unlock()
-        if old >= 0 { Glibc.close(old) }
+        if old >= 0 { Glibc.close(old) } // its records were synced before the roll (`writeDurably`)
+        syncLock.unlock()
     }
 
-    /// fdatasyncs records a group-commit spool wrote but has not synced yet (no-op otherwise). Thread-safe.
-    public func syncPending() {
+    /// fdatasyncs records a group-commit spool wrote but has not synced yet (no-op otherwise); returns once
+    /// everything written before the call is on disk, throws when it could not be. Thread-safe.
+    public func syncPending() throws {
+        if let error = syncWritten() { throw UrgentConfigError.spool("cannot fsync \(directory): \(error)") }
+    }
+
+    /// Makes every append written so far durable; the error text when the fdatasync failed.
+    private func syncWritten() -> String? {
+        syncLock.lock()
+        defer { syncLock.unlock() }
         condition.lock()
-        let fd = unsynced ? appendFD : -1
-        unsynced = false
+        let target = writtenAppends, fd = appendFD, needed = writtenAppends > syncedAppends
         condition.unlock()
-        guard fd >= 0 else { return }
-        if fdatasync(fd) != 0 { log("urgent spool \(directory): cannot fsync: \(String(cString: strerror(errno)))") }
+        guard needed, fd >= 0 else { return nil }
+        guard fdatasync(fd) == 0 else { return String(cString: strerror(errno)) }
+        condition.lock(); syncedAppends = max(syncedAppends, target); condition.unlock()
+        return nil
     }
 
     private func refuse(_ n: Int, reason: String) -> (accepted: Int, refused: Int) {

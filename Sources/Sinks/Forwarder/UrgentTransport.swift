@@ -8,8 +8,9 @@ protocol UrgentTransport: AnyObject {
     func close()
     /// True when ``prepare(_:)`` does work worth overlapping with the request in flight.
     var preparesAhead: Bool { get }
-    /// Readies `batch`'s request (`batch.prepared`) on the delivery's read-ahead thread while the previous
-    /// request is in flight; thread-safe against `deliver`. `deliver` works without it.
+    /// Readies `batch`'s request (`batch.prepared`): on the delivery's read-ahead thread while the previous
+    /// request is in flight, or on the delivery thread before a batch's first attempt (never both at once); a
+    /// failed batch is retried with what it prepared. Thread-safe against `deliver`, which works without it.
     func prepare(_ batch: inout UrgentSpool.Batch)
 }
 

@@ -9,9 +9,9 @@ final class AckTracker: @unchecked Sendable {
     private var pending: [String: SourcePosition] = [:]
     /// Runs before positions are committed: other sinks that hold the same entries make them durable too
     /// (the ClickHouse spool's group commit), so a checkpoint never runs ahead of any of them.
-    private let beforeCommit: (@Sendable () -> Void)?
+    private let beforeCommit: (@Sendable () throws -> Void)?
 
-    init(store: CheckpointStore?, sources: [FileTailSource], beforeCommit: (@Sendable () -> Void)? = nil) {
+    init(store: CheckpointStore?, sources: [FileTailSource], beforeCommit: (@Sendable () throws -> Void)? = nil) {
         self.store = store
         self.sources = sources
         self.beforeCommit = beforeCommit
@@ -35,7 +35,7 @@ final class AckTracker: @unchecked Sendable {
     /// Commits positions known to be durable; may run on another thread (the store is thread-safe).
     func commit(_ positions: [SourcePosition]) throws {
         guard let store, !positions.isEmpty else { return }
-        beforeCommit?()
+        try beforeCommit?() // a failure keeps the positions where they were
         var paths: [String: String] = [:]
         for s in sources { paths.merge(s.pathsByKey()) { a, _ in a } }
         try store.commit(positions, paths: paths)

@@ -235,8 +235,8 @@ final class RunPipeline {
                                                             enrichment: settings.encoder.enrichment,
                                                             sessionId: newSessionId())
         let incidentCompressor = settings.segments.codec.makeCompressor(level: settings.segments.codecLevel)
-        var syncClickhouse: (@Sendable () -> Void)?
-        if let clickhouse { syncClickhouse = { clickhouse.sync() } }
+        var syncClickhouse: (@Sendable () throws -> Void)?
+        if let clickhouse { syncClickhouse = { try clickhouse.sync() } }
         let acks = AckTracker(store: checkpoints, sources: tailSources, beforeCommit: syncClickhouse)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let pool = OrderedWorkPool<Worker, CompressedBatch>(
