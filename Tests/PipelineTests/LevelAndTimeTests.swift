@@ -152,6 +152,10 @@ extension TimestampParserTests {
             let frac = ["", ".5", ".07", ".123", ".123456789"][Int(rng.next() % 5)]
             let body = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi, s) + frac
             #expect(iso(body + "Z") == iso(body + "+00:00"), "\(body)")
+            if iso(body + "Z") != nil { // the fast path itself took it (not the general parser behind it)
+                let z = Array((body + "Z").utf8)
+                #expect(z.withUnsafeBufferPointer { TimestampParser.parseRFC3339Fast($0.baseAddress!, $0.count) }?.length == z.count, "\(body)")
+            }
         }
         for bad in ["2026-13-01T10:00:00Z", "2026-02-30T24:00:00Z", "2026-0x-01T10:00:00Z", "2026-02-01T10:00:00.Z",
                     "2026-02-01T10:0:000Z", "2026/02/01T10:00:00Z"] {

@@ -333,17 +333,23 @@ import Glibc
     /// last lines are cut and made durable at once, not after the batch timeout (10 min here, and with it the
     /// periodic sync). A trickle afterwards keeps the batch timeout: its lines are not cut one by one. With
     /// `--multiline off` and a backlog that ends exactly on a full batch, nothing is left to cut: an empty batch
-    /// still makes the backlog durable.
+    /// still makes the backlog durable. With multiline on the lines are JSON, which never take continuation lines
+    /// (a plain-text last line may, and stays back for the batch timeout: `stackTraceRightAfterABurstStaysOneEntry`).
     @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: ["on", "off"])
     func backlogEndIsDurableAtOnceWhileATrickleWaitsForTheBatchTimeout(multiline: String) throws {
         let t = try TailFixture(glob: "*.log")
         let log = t.logs + "/app.log"
+        func appendLines(_ path: String, _ seqs: ClosedRange<Int>) throws {
+            guard multiline == "on" else { return try logpipeTests.appendLines(path, seqs) }
+            try append(path, seqs.map { #"{"message":"seq=\#(String(format: "%07d", $0)) line \#($0)"}"# + "\n" }.joined())
+        }
         try appendLines(log, 1...20_000)
         let backlog = try #require(try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int)
         let started = Date()
         let lp = try t.start(["--batch-timeout", "600s", "--batch-max-entries", "1000", "--multiline", multiline])
         try t.waitCaughtUp(timeout: 10)
         let durable = Date().timeIntervalSince(started)
+        #expect(durable < TestTime.seconds(3), "durable after \(durable) s: the burst's end waited")
         try appendLines(log, 20_001...20_001)
         pause(300_000)
         try appendLines(log, 20_002...20_002)
@@ -391,14 +397,14 @@ import Glibc
         #expect(entries[1]["stack"] == nil)
     }
 
-    /// A plain-text stack trace flushed line by line (10 ms apart) right after a burst: the end of the burst waits
-    /// for the trace's continuation lines (the last entry may continue), so the trace stays one entry.
+    /// A plain-text stack trace flushed line by line (10 ms apart) right after a burst: the end of the burst keeps
+    /// the trace's first line back (it may continue) for the batch timeout, so the trace stays one entry.
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func stackTraceRightAfterABurstStaysOneEntry() throws {
         let t = try TailFixture(glob: "*.log", format: "auto")
         let log = t.logs + "/app.log"
         try appendLines(log, 1...1)
-        let lp = try t.start()
+        let lp = try t.start(["--batch-timeout", "1s"])
         try t.waitCaughtUp(timeout: 5)
         // The burst: 5,000 lines and the trace's first line in one write, the rest of the trace line by line.
         try append(log, (2...5001).map { "seq=\(String(format: "%07d", $0)) line \($0)\n" }.joined() + Self.javaTrace[0] + "\n")

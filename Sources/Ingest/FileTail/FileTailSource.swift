@@ -232,9 +232,15 @@ public final class FileTailSource {
             // The end of a burst: what was read becomes durable now (`.timeout` batches are fsynced), not after the
             // batch timeout.
             lastBurstEndMillis = now
-            if f.framer.pendingLines > 0 {
-                flush(f, close: .timeout, includePartial: false, emit: emit)
-            } else if let position = f.position {
+            // An entry that may still get continuation lines (a stack trace being written) stays back for the
+            // batch timeout, as at a full batch; what is before it goes now.
+            var cut = false
+            while let batch = f.framer.takeBatch(origin: f.origin, close: .timeout, holdContinuable: true, now: now) {
+                batch.position = f.position
+                emit(batch)
+                cut = true
+            }
+            if !cut, let position = f.position {
                 // The burst ended on a full batch: an empty batch still makes the batches before it durable.
                 emit(RawBatch(buffer: pool?.take(capacity: 16) ?? ByteBuffer(capacity: 16), lines: [], origin: f.origin,
                               close: .timeout, inputBytes: 0, position: position))
@@ -286,8 +292,7 @@ public final class FileTailSource {
     /// When a file read in a burst has been quiet long enough for its end to be cut (at most one such cut, and so
     /// one fsync, per `burstEndMinIntervalMillis` for the whole source: a writer pausing often costs no more).
     private func burstEndDue(_ f: TailedFile) -> Int64 {
-        let quiet = f.framer.lastEntryMayContinue ? tail.burstEndMultilineQuietMillis : tail.burstEndQuietMillis
-        return max(f.lastDataMillis + Int64(quiet), lastBurstEndMillis + Int64(tail.burstEndMinIntervalMillis))
+        max(f.lastDataMillis + Int64(tail.burstEndQuietMillis), lastBurstEndMillis + Int64(tail.burstEndMinIntervalMillis))
     }
 
     /// A file truncated and written again past the old offset between two looks has new first bytes.

@@ -14,10 +14,6 @@ public struct TailOptions: Sendable {
     /// cut and made durable at once instead of after the batch timeout. A trickle never fills a batch, so it keeps
     /// the batch timeout: one frame and one fsync per timeout, not per line.
     public var burstEndQuietMillis = 5
-    /// The same when the last entry waiting may still get continuation lines (multiline joining on, not a JSON
-    /// line): long enough for a stack trace written line by line after the burst to stay one entry
-    /// (continuation lines only join an entry still in the same batch).
-    public var burstEndMultilineQuietMillis = 50
     /// At most one burst-end cut (and so one fsync on the delivery queue) per this interval, per source.
     public var burstEndMinIntervalMillis = 100
 

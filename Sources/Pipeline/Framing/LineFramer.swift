@@ -47,10 +47,10 @@ public struct LineFramer {
     /// Complete lines waiting.
     public var pendingLines: Int { lines.count }
 
-    /// Whether the last complete entry waiting could still get continuation lines: multiline joining is on and
-    /// the entry is not a JSON object line (a JSON line carries its stack trace inside).
+    /// Whether the last complete entry waiting could still get continuation lines: multiline joining is on, no
+    /// empty line came after it, and it is not a JSON object line (a JSON line carries its stack trace inside).
     public var lastEntryMayContinue: Bool {
-        guard multiline, let last = lines.last, !last.truncated else { return false }
+        guard multiline, !lastWasEmpty, let last = lines.last, !last.truncated else { return false }
         var i = Int(last.start)
         let end = i + Int(last.length)
         while i < end, buffer.base[i] == 32 || buffer.base[i] == 9 { i += 1 }
@@ -137,8 +137,10 @@ public struct LineFramer {
     }
 
     /// Cuts a batch of the complete lines (and, at end of input, the unfinished last line). Nil when empty.
+    /// `holdContinuable`: keep the last entry back when it may still get continuation lines
+    /// (`lastEntryMayContinue`), as a full batch always does; nil when it is the only one.
     public mutating func takeBatch(origin: SourceOrigin, close: BatchClose, includePartial: Bool = false,
-                                   now: Int64) -> RawBatch? {
+                                   holdContinuable: Bool = false, now: Int64) -> RawBatch? {
         if includePartial {
             if discarding {
                 discarding = false
@@ -150,9 +152,11 @@ public struct LineFramer {
             }
         }
         guard !lines.isEmpty else { compactEmptyPrefix(); return nil }
+        let hold = close == .full || holdContinuable && lastEntryMayContinue
+        if hold, lines.count == 1, holdContinuable { return nil }
         var held: LineRef?
         var heldNext = 0
-        if multiline, close == .full, lines.count > 1, !includePartial, let last = lines.last, !last.truncated,
+        if multiline, hold, lines.count > 1, !includePartial, let last = lines.last, !last.truncated,
            let next = lineEnd(after: last) {
             // More input is surely coming: keep the last entry back, its continuation lines may follow.
             held = lines.removeLast()
