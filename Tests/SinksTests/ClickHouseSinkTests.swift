@@ -46,7 +46,13 @@ struct ClickHouseSinkTests {
     static func binaryRows(_ text: String) -> (rows: [[String]], rejected: Int, leftover: Int) {
         let out = ByteBuffer(capacity: 64)
         let r = Array(text.utf8).withUnsafeBufferPointer { ClickHouseRowBinary.append(lines: $0, to: out) }
-        let b = Array(out.bytes)
+        let (rows, leftover) = decodeRows(Array(out.bytes), count: r.rows)
+        #expect(rows.count == r.rows)
+        return (rows, r.rejected, leftover)
+    }
+
+    /// Up to `count` RowBinary rows of the documented columns from `b`, and the bytes left after them.
+    static func decodeRows(_ b: [UInt8], count: Int = .max) -> (rows: [[String]], leftover: Int) {
         var i = 0, rows: [[String]] = []
         func int(_ n: Int) -> Int { defer { i += n }; return (0..<n).reduce(0) { $0 | Int(b[i + $1]) << (8 * $1) } }
         func string() -> String {
@@ -55,13 +61,12 @@ struct ClickHouseSinkTests {
             defer { i += len }
             return String(decoding: b[i..<(i + len)], as: UTF8.self)
         }
-        while i < b.count, rows.count < r.rows {
+        while i < b.count, rows.count < count {
             var row = [String(int(4)), String(int(2)), String(int(1))]
             for _ in 0..<10 { row.append(string()) }
             rows.append(row)
         }
-        #expect(rows.count == r.rows)
-        return (rows, r.rejected, b.count - i)
+        return (rows, b.count - i)
     }
 
     @Test func rowBinaryOfAFullEntryHasEveryColumnDecoded() throws {
@@ -260,11 +265,14 @@ struct ClickHouseSinkTests {
         #expect(sink.summary == "clickhouse: 10 inserted, 0 spooled, 0 refused, 2 rejected (not entries)")
     }
 
-    /// The delivery reads the next batch ahead while an insert is in flight; across many small spool files and
-    /// requests every entry still goes out once, in order, and the spool ends empty.
+    /// The delivery reads (and, the table's columns being the documented ones, turns into RowBinary rows) the next
+    /// batch ahead while an insert is in flight; across many small spool files and requests every entry still goes
+    /// out once, in order, the format is asked once, and the spool ends empty.
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func readAheadAcrossSpoolFilesKeepsOrderAndLosesNothing() throws {
         let receiver = try TestHTTPReceiver(mode: .ok)
+        receiver.answers = ["system.columns": ClickHouseSchema.columns(lowCardinality: false)
+            .map { "\($0.name)\t\($0.type)" }.joined(separator: "\n") + "\n"]
         let dir = SinkTempDir()
         // 1 MiB spool bound: 128 KiB spool files; 16 KiB requests: a few hundred inserts crossing files.
         let config = try ClickHouseConfiguration(url: "http://127.0.0.1:\(receiver.port)", compression: .none,
@@ -283,10 +291,9 @@ struct ClickHouseSinkTests {
         #expect(sink.summary == "clickhouse: 6000 inserted, 0 spooled, 0 refused")
         let inserts = zip(receiver.heads, receiver.bodies).filter { $0.0.hasPrefix("POST /?query=INSERT") }
         #expect(inserts.count > 100)
-        let ids = inserts.flatMap { String(decoding: $0.1, as: UTF8.self).split(separator: "\n") }.map { line -> Int in
-            guard let r = line.range(of: #""request_id":"req-"#) else { return -1 }
-            return Int(line[r.upperBound...].prefix { $0.isNumber }) ?? -1
-        }
+        #expect(inserts.allSatisfy { $0.0.contains("FORMAT%20RowBinary") }, "\(inserts.first?.0 ?? "")")
+        #expect(receiver.heads.count == inserts.count, "the format was asked more than once, or other requests went out")
+        let ids = inserts.flatMap { Self.decodeRows($0.1).rows }.map { Int($0[10].dropFirst(4)) ?? -1 }
         #expect(ids == Array(0..<6000))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/clickhouse/" + config.spoolName)
         #expect(files.filter { $0.hasSuffix(".spool") }.count == 1, "\(files)")

@@ -16,6 +16,7 @@ final class TestHTTPReceiver: @unchecked Sendable {
     private var _heads: [String] = []
     private var _arrivals: [Double] = []
     private var _requests = 0
+    private var _answers: [String: String] = [:]
     private var listenFD: Int32
     private var stopped = false
     private var connections: [Int32] = []
@@ -40,6 +41,12 @@ final class TestHTTPReceiver: @unchecked Sendable {
     /// Wall-clock arrival (seconds since 1970) of each recorded body.
     var arrivals: [Double] { lock.withLock { _arrivals } }
     var requests: Int { lock.withLock { _requests } }
+    /// Bodies to answer (200) to requests whose body contains the key (e.g. a ClickHouse `system.columns` query);
+    /// such requests are not recorded.
+    var answers: [String: String] {
+        get { lock.withLock { _answers } }
+        set { lock.withLock { _answers = newValue } }
+    }
     /// Every entry line received, in arrival order.
     var lines: [String] {
         bodies.flatMap { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }
@@ -113,6 +120,12 @@ final class TestHTTPReceiver: @unchecked Sendable {
             while mode == .hang, !stopped { lock.wait(); mode = _mode }
             if stopped { lock.unlock(); return }
             if case let .error500On(text) = mode { mode = head.contains(text) ? .error500 : .ok }
+            let text = String(decoding: body, as: UTF8.self)
+            if let answer = _answers.first(where: { text.contains($0.key) })?.value {
+                lock.unlock()
+                guard Self.sendAll(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: \(answer.utf8.count)\r\n\r\n\(answer)".utf8)) else { return }
+                continue
+            }
             if mode == .ok || mode == .okChunked { _bodies.append(body); _heads.append(head); _arrivals.append(Date().timeIntervalSince1970) }
             lock.unlock()
             let answer: String

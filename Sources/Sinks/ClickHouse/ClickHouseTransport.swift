@@ -1,4 +1,3 @@
-import CDeflate
 import Foundation
 import Pipeline
 
@@ -20,8 +19,8 @@ final class ClickHouseTransport: UrgentTransport {
     /// RowBinary or JSONEachRow, decided once the table's columns were seen (nil before).
     private var rowBinary: Bool?
     /// One compressor for `deliver`, one for `prepare` (libdeflate's are not shared between threads).
-    private let compressor: OpaquePointer?
-    private let aheadCompressor: OpaquePointer?
+    private let compressor: GzipMemberCompressor?
+    private let aheadCompressor: GzipMemberCompressor?
     private var tableReady: Bool
     private let counterLock = NSLock()
     private var rejectedLines = 0
@@ -40,12 +39,10 @@ final class ClickHouseTransport: UrgentTransport {
         }
         insertTarget = target("INSERT INTO \(configuration.qualifiedTable) FORMAT JSONEachRow")
         rowBinaryTarget = target("INSERT INTO \(configuration.qualifiedTable) (\(ClickHouseRowBinary.columns.joined(separator: ", "))) FORMAT RowBinary")
-        compressor = configuration.compression == .gzip ? libdeflate_alloc_compressor(1) : nil
-        aheadCompressor = configuration.compression == .gzip ? libdeflate_alloc_compressor(1) : nil
+        compressor = configuration.compression == .gzip ? GzipMemberCompressor(level: 1) : nil
+        aheadCompressor = configuration.compression == .gzip ? GzipMemberCompressor(level: 1) : nil
         tableReady = !configuration.createTable
     }
-
-    deinit { for c in [compressor, aheadCompressor] { if let c { libdeflate_free_compressor(c) } } }
 
     /// Lines in the spool that were not entries (left out of inserts).
     var rejected: Int { counterLock.lock(); defer { counterLock.unlock() }; return rejectedLines }
@@ -70,8 +67,8 @@ final class ClickHouseTransport: UrgentTransport {
         let known = rowBinary
         counterLock.unlock()
         let binary = try known ?? chooseFormat()
-        let insert = (batch.prepared as? Insert).flatMap { $0.binary == binary ? $0 : nil }
-            ?? Insert(batch, binary: binary, compressor: compressor)
+        // A prepared insert has this format: `prepare` does nothing until the format is known, and it never changes.
+        let insert = batch.prepared as? Insert ?? Insert(batch, binary: binary, compressor: compressor)
         if insert.rows > 0 {
             let answer = try connection.post(binary ? rowBinaryTarget : insertTarget, body: UnsafeRawBufferPointer(insert.body.bytes),
                                              headers: insert.headers, timeoutMillis: configuration.requestTimeoutMillis)
@@ -86,14 +83,12 @@ final class ClickHouseTransport: UrgentTransport {
 
     /// One insert's body (rows, compressed unless told otherwise) and headers.
     final class Insert {
-        let binary: Bool
         let rows: Int
         let rejected: Int
         let body: ByteBuffer
         let headers: String
 
-        init(_ batch: UrgentSpool.Batch, binary: Bool, compressor: OpaquePointer?) {
-            self.binary = binary
+        init(_ batch: UrgentSpool.Batch, binary: Bool, compressor: GzipMemberCompressor?) {
             let rowBytes = ByteBuffer(capacity: batch.bytes.count + batch.count * 16 + 4096)
             let made = batch.bytes.withUnsafeBufferPointer {
                 binary ? ClickHouseRowBinary.append(lines: $0, to: rowBytes) : ClickHouseRow.append(lines: $0, to: rowBytes)
@@ -103,13 +98,10 @@ final class ClickHouseTransport: UrgentTransport {
             var headers = binary ? "Content-Type: application/octet-stream\r\n" : "Content-Type: application/x-ndjson\r\n"
             var body = rowBytes
             if let c = compressor, made.rows > 0 {
-                let bound = libdeflate_gzip_compress_bound(c, rowBytes.count)
-                let compressed = ByteBuffer(capacity: bound)
-                compressed.count = libdeflate_gzip_compress(c, rowBytes.base, rowBytes.count, compressed.end, bound)
-                if compressed.count > 0 {
-                    body = compressed
-                    headers += "Content-Encoding: gzip\r\n"
-                }
+                let compressed = ByteBuffer(capacity: rowBytes.count / 4 + 4096)
+                c.compress(rowBytes.bytes, into: compressed)
+                body = compressed
+                headers += "Content-Encoding: gzip\r\n"
             }
             self.body = body
             self.headers = headers
