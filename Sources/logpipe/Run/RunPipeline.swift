@@ -246,8 +246,10 @@ final class RunPipeline {
                 worker.refresh(live)
                 let encoded = worker.encoder.encode(raw, into: outPool.take(capacity: raw.buffer.count + raw.lines.count * 160))
                 rawPool.give(raw.buffer)
+                // --clickhouse-only compresses nothing: an empty frame, not a pooled buffer (the pool drops it).
+                guard let compressor = worker.compressor else { return CompressedBatch(encoded: encoded, frame: ByteBuffer(capacity: 0)) }
                 let frame = outPool.take(capacity: encoded.output.count / 2 + 4096)
-                worker.compressor?.compress(encoded.output.bytes, into: frame)
+                compressor.compress(encoded.output.bytes, into: frame)
                 return CompressedBatch(encoded: encoded, frame: frame)
             },
             deliver: { [outPool] batch in
@@ -292,15 +294,13 @@ final class RunPipeline {
             guard summary.failure == nil else { return }
             if let failed = syncFailure.take() { summary.failure = failed; stop.trigger(); return }
             let written = acks.takePending()
-            guard let sink else {
-                // --clickhouse-only: the ClickHouse spool is the durable copy (AckTracker syncs it first).
-                do { try acks.commit(written) } catch { syncFailure.set("\(error)") }
-                return
-            }
-            sink.syncInBackground { error in
+            let commit: @Sendable (Error?) -> Void = { error in
                 if let error { syncFailure.set("\(error)"); return }
                 do { try acks.commit(written) } catch { syncFailure.set("\(error)") }
             }
+            // --clickhouse-only: no segments; the ClickHouse spool is the durable copy (AckTracker syncs it first),
+            // off the delivery queue too.
+            if let sink { sink.syncInBackground(commit) } else { DispatchQueue.global().async { commit(nil) } }
         }
         let tails = tailSources
         let udps = udpSources
