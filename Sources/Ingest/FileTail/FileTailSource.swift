@@ -255,14 +255,15 @@ public final class FileTailSource {
         var st = stat()
         let statOK = fstat(f.fd, &st) == 0
         var shrunk = statOK && Int64(st.st_size) < f.readOffset
+        let rewritten = firstBytesChanged(f) // a pread and a hash: once per look
         if f.copyInProgress, statOK {
             // A copy still being written is shorter than its start offset for as long as the copying takes (or
             // for good, when the writer added lines between copy and truncate that were read from the original):
             // not a truncation while its first bytes are the original's. New first bytes mean it was rewritten.
             // It is still released like any file once renamed or deleted (below).
-            if !shrunk { f.copyInProgress = false } else if !firstBytesChanged(f) { shrunk = false }
+            if !shrunk { f.copyInProgress = false } else if !rewritten { shrunk = false }
         }
-        if statOK, shrunk || firstBytesChanged(f) {
+        if statOK, shrunk || rewritten {
             // Truncated in place (copytruncate): what was read stays read; start again at 0 with a new identity.
             flush(f, close: .timeout, includePartial: true, emit: emit)
             summaryLock.lock(); counters.truncations += 1; summaryLock.unlock()

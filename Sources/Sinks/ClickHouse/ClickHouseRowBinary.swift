@@ -13,9 +13,12 @@ import Glibc
 /// skipped and counted, as in ``ClickHouseRow``. Used only when the table's column types are the documented
 /// ones (``matches(columns:)``); otherwise the sink inserts JSONEachRow.
 public enum ClickHouseRowBinary {
-    /// The INSERT's column list, in row order.
-    public static let columns = ["timestamp", "timestamp_ms", "level", "message", "service", "version", "environment",
-                                 "host", "user_id", "session_id", "request_id", "metadata", "stack"]
+    /// The INSERT's column list, in row order: the documented schema's.
+    public static let columns = ClickHouseSchema.columns(lowCardinality: false).map(\.name)
+
+    /// The schema's level Enum8, spaces removed (as `matches` compares types).
+    static let levelType = ClickHouseSchema.columns(lowCardinality: false).first { $0.name == "level" }!.type
+        .replacingOccurrences(of: " ", with: "")
 
     /// True when the table's `(name, type)` pairs (from `system.columns`) have every column of ``columns`` with a
     /// type whose RowBinary encoding this writer produces. Other columns may exist (they take their defaults).
@@ -27,7 +30,7 @@ public enum ClickHouseRowBinary {
             switch name {
             case "timestamp": guard t == "DateTime" || t.hasPrefix("DateTime(") else { return false }
             case "timestamp_ms": guard t == "UInt16" else { return false }
-            case "level": guard t == "Enum8('DEBUG'=1,'INFO'=2,'WARN'=3,'ERROR'=4,'FATAL'=5)" else { return false }
+            case "level": guard t == levelType else { return false }
             default: guard t == "String" || t == "LowCardinality(String)" else { return false }
             }
         }
