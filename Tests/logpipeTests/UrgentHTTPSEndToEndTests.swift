@@ -67,7 +67,7 @@ struct UrgentHTTPSEndToEndTests {
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func insecureDeliversWithoutTheCAAndWarns() throws {
         let peer = try Peer()
-        let (dir, cert, receiver) = (peer.dir, peer.cert, peer.receiver)
+        let (dir, _, receiver) = (peer.dir, peer.cert, peer.receiver)
         let r = try E2E.run(E2E.input(0..<1000), dir: dir, urls: [peer.url],
                             extra: ["--urgent-insecure"])
         #expect(r.status == 0, "\(r.stderrText)")

@@ -80,12 +80,11 @@ public final class CheckpointStore: @unchecked Sendable {
         let data: Data
         do { data = try JSONEncoder().encode(entries) } catch { lock.unlock(); throw error }
         lock.unlock()
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw IngestError.io(operation: "write", path: tmp, errno: errno) }
-        let ok = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) == $0.count } && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else { throw IngestError.io(operation: "write", path: path, errno: errno) }
+        do {
+            try data.withUnsafeBytes { try AtomicFile.write($0, to: path, mode: 0o600, fsync: true) }
+        } catch let f as AtomicFile.Failure {
+            throw IngestError.io(operation: f.operation, path: f.path, errno: f.errno)
+        }
     }
 
     /// Current committed offset of a key.

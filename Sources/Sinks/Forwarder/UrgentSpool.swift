@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -353,14 +354,13 @@ public final class UrgentSpool: @unchecked Sendable {
     /// (Plain open/write/rename: Foundation's `createFile` fsyncs, which cost one fsync per delivered request and
     /// contended with the appender's fdatasync in the file system's journal.)
     func writeCommitted(_ position: Position) {
-        let tmp = directory + "/committed.tmp"
+        // Not fsynced: a committed offset lost to a power cut only re-sends (receivers drop duplicates).
         let text = Array("\(position.file) \(position.offset)\n".utf8)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        let written = text.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        Glibc.close(fd)
-        guard written == text.count else { unlink(tmp); return }
-        rename(tmp, directory + "/committed")
+        do {
+            try text.withUnsafeBytes { try AtomicFile.write($0, to: directory + "/committed", mode: 0o600, fsync: false) }
+        } catch {
+            log("urgent spool \(directory): cannot record the committed offset: \(error)")
+        }
     }
 
     /// Undelivered entries, delivered and refused so far.

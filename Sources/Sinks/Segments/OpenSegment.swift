@@ -124,23 +124,12 @@ final class OpenSegment: @unchecked Sendable {
 /// Writes a manifest atomically: temp file, fsync, rename, fsync of the directory.
 enum ManifestWriter {
     static func write(_ manifest: SegmentManifest, to path: String, directoryFD: Int32) throws {
-        let tmp = path + ".tmp"
-        let data = manifest.jsonData()
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw SinkError.io(operation: "create", path: tmp, errno: errno) }
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            var p = raw.baseAddress!, left = raw.count
-            while left > 0 {
-                let n = Foundation.write(fd, p, left)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                p += n; left -= n
+        do {
+            try manifest.jsonData().withUnsafeBytes {
+                try AtomicFile.write($0, to: path, mode: 0o640, fsync: true, directoryFD: directoryFD)
             }
-            return fsync(fd) == 0
+        } catch let f as AtomicFile.Failure {
+            throw SinkError.io(operation: f.operation, path: f.path, errno: f.errno)
         }
-        let code = errno
-        close(fd)
-        guard ok else { unlink(tmp); throw SinkError.io(operation: "write", path: tmp, errno: code) }
-        guard rename(tmp, path) == 0 else { throw SinkError.io(operation: "rename", path: tmp, errno: errno) }
-        fsync(directoryFD)
     }
 }

@@ -98,11 +98,11 @@ struct ReplayState {
         var all = linesDone
         for (k, v) in delivered { all[k, default: 0] += v }
         let data = try JSONEncoder().encode(all)
-        let tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw RuntimeFailure("cannot write \(tmp)")
+        do {
+            try data.withUnsafeBytes { try AtomicFile.write($0, to: path, mode: 0o600, fsync: false) }
+        } catch let f as AtomicFile.Failure {
+            throw RuntimeFailure("cannot \(f.operation) \(f.path): \(String(cString: strerror(f.errno)))")
         }
-        guard rename(tmp, path) == 0 else { throw RuntimeFailure("cannot rename \(tmp): \(String(cString: strerror(errno)))") }
     }
 }
 
