@@ -36,20 +36,31 @@ final class TLSStream: ByteStream {
 
     deinit { close() }
 
-    private func handshake(deadline: Int64) throws {
-        guard let ssl else { throw TransportError.closedWithoutAnswer }
+    /// Runs an OpenSSL call on the non-blocking socket until it returns more than 0, waiting (up to `deadline`)
+    /// whenever OpenSSL wants to read or write and retrying an interrupted call. Otherwise returns OpenSSL's error
+    /// code and errno as they were, for the caller to judge (nil: success, with the call's result).
+    private func until(deadline: Int64, _ call: (OpaquePointer) -> Int32) throws -> (result: Int32, failure: (code: Int32, errno: Int32)?) {
+        guard let ssl else { return (0, (SSL_ERROR_ZERO_RETURN, 0)) }
         while true {
             ERR_clear_error()
-            let rc = SSL_connect(ssl)
-            if rc == 1 { healthy = true; return }
-            let code = SSL_get_error(ssl, rc)
-            let savedErrno = errno
+            let rc = call(ssl)
+            if rc > 0 { return (rc, nil) }
+            let code = SSL_get_error(ssl, rc), savedErrno = errno
             switch code {
             case SSL_ERROR_WANT_READ: try socket.wait(for: Int16(POLLIN), deadline: deadline)
             case SSL_ERROR_WANT_WRITE: try socket.wait(for: Int16(POLLOUT), deadline: deadline)
-            default: throw TransportError.failed("TLS handshake with \(peer) failed: \(reason(code, errno: savedErrno))")
+            case SSL_ERROR_SYSCALL where savedErrno == EINTR: continue
+            default: return (rc, (code, savedErrno))
             }
         }
+    }
+
+    private func handshake(deadline: Int64) throws {
+        guard ssl != nil else { throw TransportError.closedWithoutAnswer }
+        if let f = try until(deadline: deadline, { SSL_connect($0) }).failure {
+            throw TransportError.failed("TLS handshake with \(peer) failed: \(reason(f.code, errno: f.errno))")
+        }
+        healthy = true
     }
 
     /// Why a handshake failed: the verification result when the certificate was refused, else OpenSSL's reason.
@@ -66,51 +77,35 @@ final class TLSStream: ByteStream {
     }
 
     func send(_ bytes: UnsafeRawBufferPointer, deadline: Int64) throws {
-        guard let ssl else { throw TransportError.system("send", EPIPE) }
+        guard ssl != nil else { throw TransportError.system("send", EPIPE) }
         var off = 0
         while off < bytes.count {
-            ERR_clear_error()
-            let n = SSL_write(ssl, bytes.baseAddress! + off, Int32(min(bytes.count - off, Int(Int32.max))))
-            if n > 0 { off += Int(n); continue }
-            let code = SSL_get_error(ssl, n)
-            let savedErrno = errno
-            switch code {
-            case SSL_ERROR_WANT_WRITE: try socket.wait(for: Int16(POLLOUT), deadline: deadline)
-            case SSL_ERROR_WANT_READ: try socket.wait(for: Int16(POLLIN), deadline: deadline)
-            case SSL_ERROR_SYSCALL where savedErrno == EINTR: continue
-            case SSL_ERROR_SYSCALL, SSL_ERROR_ZERO_RETURN:
+            let left = Int32(min(bytes.count - off, Int(Int32.max)))
+            let r = try until(deadline: deadline) { SSL_write($0, bytes.baseAddress! + off, left) }
+            guard let f = r.failure else { off += Int(r.result); continue }
+            healthy = false
+            if f.code == SSL_ERROR_SYSCALL || f.code == SSL_ERROR_ZERO_RETURN {
                 ERR_clear_error()
-                healthy = false
-                throw TransportError.system("send", savedErrno != 0 && code == SSL_ERROR_SYSCALL ? savedErrno : EPIPE)
-            default:
-                healthy = false
-                throw TransportError.failed("TLS write to \(peer) failed: \(TLSContext.lastError())")
+                throw TransportError.system("send", f.errno != 0 && f.code == SSL_ERROR_SYSCALL ? f.errno : EPIPE)
             }
+            throw TransportError.failed("TLS write to \(peer) failed: \(TLSContext.lastError())")
         }
     }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer, deadline: Int64) throws -> Int {
-        guard let ssl else { return 0 }
-        while true {
+        guard ssl != nil else { return 0 }
+        let size = Int32(min(buffer.count, Int(Int32.max)))
+        let r = try until(deadline: deadline) { SSL_read($0, buffer.baseAddress!, size) }
+        guard let f = r.failure else { return Int(r.result) }
+        healthy = false
+        switch f.code {
+        case SSL_ERROR_ZERO_RETURN: return 0
+        case SSL_ERROR_SYSCALL:
             ERR_clear_error()
-            let n = SSL_read(ssl, buffer.baseAddress!, Int32(min(buffer.count, Int(Int32.max))))
-            if n > 0 { return Int(n) }
-            let code = SSL_get_error(ssl, n)
-            let savedErrno = errno
-            switch code {
-            case SSL_ERROR_WANT_READ: try socket.wait(for: Int16(POLLIN), deadline: deadline)
-            case SSL_ERROR_WANT_WRITE: try socket.wait(for: Int16(POLLOUT), deadline: deadline)
-            case SSL_ERROR_ZERO_RETURN: healthy = false; return 0
-            case SSL_ERROR_SYSCALL where savedErrno == EINTR: continue
-            case SSL_ERROR_SYSCALL:
-                ERR_clear_error()
-                healthy = false
-                if savedErrno == 0 { return 0 } // EOF without close_notify
-                throw TransportError.system("recv", savedErrno)
-            default:
-                healthy = false
-                throw TransportError.failed("TLS read from \(peer) failed: \(TLSContext.lastError())")
-            }
+            if f.errno == 0 { return 0 } // EOF without close_notify
+            throw TransportError.system("recv", f.errno)
+        default:
+            throw TransportError.failed("TLS read from \(peer) failed: \(TLSContext.lastError())")
         }
     }
 
