@@ -211,6 +211,9 @@ public final class UrgentSpool: @unchecked Sendable {
     /// fdatasyncs records a group-commit spool wrote but has not synced yet (no-op otherwise); returns once
     /// everything written before the call is on disk, throws when it could not be. Thread-safe.
     public func syncPending() throws {
+        // Without group commit every append synced itself before returning: nothing can be pending, and the
+        // delivery thread must not take the sync lock from under an append's own fdatasync.
+        guard syncIntervalMillis > 0 else { return }
         if let error = syncWritten() { throw UrgentConfigError.spool("cannot fsync \(directory): \(error)") }
     }
 
