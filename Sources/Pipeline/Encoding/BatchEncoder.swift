@@ -35,10 +35,12 @@ public final class BatchEncoder {
     private var defaults: EntryWriter.Defaults
     private var sessionOrigin: ObjectIdentifier?
     private var sessionBytes = ByteBuffer(capacity: 64)
+    private let minutes = UnsafeMutablePointer<MinuteCache>.allocate(capacity: 1)
 
     public init(options: EncoderOptions) {
         self.options = options
         meta.reserveCapacity(64)
+        minutes.initialize(to: MinuteCache())
         let e = options.enrichment
         let parts = [e.serviceJSON, e.versionJSON, e.environmentJSON, e.hostJSON]
         constants = ByteBuffer(capacity: parts.reduce(0) { $0 + $1.count })
@@ -52,6 +54,8 @@ public final class BatchEncoder {
                                         session: UnsafeBufferPointer(start: sessionBytes.base, count: 0))
     }
 
+    deinit { minutes.deallocate() }
+
     public func encode(_ raw: RawBatch, into output: ByteBuffer) -> EncodedBatch {
         let batch = EncodedBatch(output: output, close: raw.close, origin: raw.origin, inputBytes: raw.inputBytes)
         batch.position = raw.position
@@ -64,14 +68,19 @@ public final class BatchEncoder {
         stats.linesIn = raw.lines.count
         // Read once: the options struct holds reference-counted strings, and a copy per line shows in profiles.
         let format = options.format, minLevel = options.minLevel, since = options.since, until = options.until
+        // The metadata scratch array, owned locally for the batch (no property access or retain per line); each
+        // entry's fields are a range of it, so it is cleared per batch, not per line.
+        var meta = self.meta
+        self.meta = []
+        meta.removeAll(keepingCapacity: true)
+        defer { self.meta = meta }
         for ref in raw.lines {
             let line = UnsafeBufferPointer(start: raw.buffer.base + Int(ref.start), count: Int(ref.length))
-            meta.removeAll(keepingCapacity: true)
             var entry = ParsedEntry()
             // Joined continuation lines: the first line is the entry, the rest its stack trace.
             let head = ref.joined ? Self.firstLine(line) : line
             FormatDispatcher.parse(head, format: format, into: &entry, meta: &meta,
-                                   context: ParseContext(readMillis: ref.readMillis))
+                                   context: ParseContext(readMillis: ref.readMillis, minutes: minutes))
             if ref.joined { Self.attachContinuation(line, head, &entry, &meta) }
             if entry.parseError { stats.parseErrors += 1 }
             let level = entry.level ?? .info

@@ -3,39 +3,63 @@
 /// Known keys (and their usual aliases, see `FieldKey`) map to the model; `context` members map to context slots;
 /// `metadata` members and every other key are kept under `metadata`. A value of the wrong shape for its slot
 /// (e.g. an unreadable timestamp) is kept under `metadata` too: nothing from the input is lost.
+///
+/// The top-level and `context` objects are walked by hand rather than through `JSONScanner.members`: this is the
+/// hottest loop of the pipeline, and a closure call per member showed in profiles (whether these two objects are
+/// clean does not matter: only their members are copied).
 public enum JSONLineParser: LineParser {
     public static func parse(_ line: UnsafeBufferPointer<UInt8>, into entry: inout ParsedEntry, meta: inout [MetaField],
                              context: ParseContext) -> Bool {
         let s = JSONScanner(b: line)
+        let n = line.count
         entry.metaStart = meta.count
-        guard let end = s.members(s.skipWS(0), depth: 0, { ks, ke, kc, vs in
-            let key = FieldKey.classify(line, ks, ke)
-            if key == .context, vs < line.count, line[vs] == UInt8(ascii: "{") {
-                return scanContext(line, s, vs, &entry, &meta)
+        var j = s.skipWS(0)
+        guard j < n, line[j] == UInt8(ascii: "{") else { return false }
+        j = s.skipWS(j + 1)
+        if j < n, line[j] == UInt8(ascii: "}") {
+            j += 1
+        } else {
+            while true {
+                guard let (ks, ke, kc, vs) = s.memberHead(j) else { return false }
+                let key = FieldKey.classify(line, ks, ke)
+                let end: Int
+                if key == .context, line[vs] == UInt8(ascii: "{") {
+                    guard let e = scanContext(line, s, vs, &entry, &meta) else { return false }
+                    end = e
+                } else {
+                    guard let v = s.anyValue(vs, depth: 1) else { return false }
+                    assign(line, key, ks, ke, kc, vs, v.end, v.clean, &entry, &meta, context)
+                    end = v.end
+                }
+                guard let next = s.memberTail(end) else { return false }
+                if next.closed { j = next.index; break }
+                j = next.index
             }
-            guard let v = s.value(vs, depth: 1) else { return nil }
-            assign(line, key, ks, ke, kc, vs, v.end, v.clean, &entry, &meta, context)
-            return v
-        }), s.skipWS(end.end) == line.count else { return false }
+        }
+        guard s.skipWS(j) == n else { return false }
         entry.metaCount = meta.count - entry.metaStart
         return true
     }
 
-    /// Scans the `context` object once, placing its members in context slots or, when unknown, in metadata.
+    /// Scans the `context` object once, placing its members in context slots or, when unknown, in metadata;
+    /// returns the index after it.
     @inline(__always)
-    private static func scanContext(_ b: UnsafeBufferPointer<UInt8>, _ s: JSONScanner, _ vs: Int,
-                                _ entry: inout ParsedEntry, _ meta: inout [MetaField]) -> (end: Int, clean: Bool)? {
-        s.members(vs, depth: 1) { cks, cke, ckc, cvs in
-            guard let v = s.value(cvs, depth: 2) else { return nil }
-            let ck = FieldKey.classify(b, cks, cke)
-            if !scalarContext(b, ck, cvs, v.end, v.clean, &entry) {
-                meta.append(MetaField(key: FieldValue(start: cks, end: cke, kind: .jsonString, clean: ckc),
-                                      value: FieldValue(start: cvs, end: v.end, kind: .jsonValue, clean: v.clean)))
+    private static func scanContext(_ b: UnsafeBufferPointer<UInt8>, _ s: JSONScanner, _ i: Int,
+                                    _ entry: inout ParsedEntry, _ meta: inout [MetaField]) -> Int? {
+        var j = s.skipWS(i + 1)
+        if j < b.count, b[j] == UInt8(ascii: "}") { return j + 1 }
+        while true {
+            guard let (ks, ke, kc, vs) = s.memberHead(j), let v = s.anyValue(vs, depth: 2) else { return nil }
+            let ck = FieldKey.classify(b, ks, ke)
+            if !scalarContext(b, ck, vs, v.end, v.clean, &entry) {
+                meta.append(MetaField(key: FieldValue(start: ks, end: ke, kind: .jsonString, clean: kc),
+                                      value: FieldValue(start: vs, end: v.end, kind: .jsonValue, clean: v.clean)))
             }
-            return v
+            guard let next = s.memberTail(v.end) else { return nil }
+            if next.closed { return next.index }
+            j = next.index
         }
     }
-
     /// Places one top-level member in the model, or in metadata when it does not fit.
     @inline(__always)
     private static func assign(_ b: UnsafeBufferPointer<UInt8>, _ key: FieldKey, _ ks: Int, _ ke: Int, _ kc: Bool,
@@ -46,7 +70,8 @@ public enum JSONLineParser: LineParser {
         var placed = false
         switch key {
         case .timestamp where entry.timestampMillis == nil:
-            let t = isString ? TimestampParser.parseAny(b, vs + 1, ve - 1, referenceMillis: context.readMillis)
+            let t = isString ? TimestampParser.parseAny(b, vs + 1, ve - 1, referenceMillis: context.readMillis,
+                                                                    cache: context.minutes)
                              : TimestampParser.parseEpoch(b, vs, ve)
             if let t { entry.timestampMillis = t; placed = true }
         case .level where entry.level == nil:

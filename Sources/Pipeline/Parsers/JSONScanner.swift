@@ -8,6 +8,7 @@ struct JSONScanner {
     static let maxDepth = 64
 
     @inline(__always) func skipWS(_ i: Int) -> Int {
+        if i < n, b[i] > 0x20 { return i } // the usual case: compact JSON
         var i = i
         while i < n, ASCII.isWhitespace(b[i]) { i += 1 }
         return i
@@ -15,6 +16,7 @@ struct JSONScanner {
 
     /// Skips whitespace; clears `clean` when it is anything but spaces (tabs and newlines are rewritten).
     @inline(__always) func skipWS(_ i: Int, _ clean: inout Bool) -> Int {
+        if i < n, b[i] > 0x20 { return i }
         var i = i
         while i < n, ASCII.isWhitespace(b[i]) { if b[i] != 32 { clean = false }; i += 1 }
         return i
@@ -52,6 +54,36 @@ struct JSONScanner {
                 j += 1
             }
         }
+    }
+
+    /// `value`, with strings (most values in logs) scanned in line rather than through a call.
+    @inline(__always) func anyValue(_ i: Int, depth: Int) -> (end: Int, clean: Bool)? {
+        if i < n, b[i] == 0x22 {
+            guard let s = string(i) else { return nil }
+            return (s.end + 1, s.clean)
+        }
+        return value(i, depth: depth)
+    }
+
+    /// The start of an object member at `i`: its key (bounds without quotes, clean) and where its value starts
+    /// (whitespace skipped, inside the line); nil when there is no `"key":` there.
+    @inline(__always) func memberHead(_ i: Int) -> (keyStart: Int, keyEnd: Int, keyClean: Bool, value: Int)? {
+        guard i < n, b[i] == 0x22, let k = string(i) else { return nil }
+        var v = skipWS(k.end + 1)
+        guard v < n, b[v] == 0x3a else { return nil }
+        v = skipWS(v + 1)
+        guard v < n else { return nil }
+        return (i + 1, k.end, k.clean, v)
+    }
+
+    /// After a member's value ending at `i`: the next member's start, or the index after the closing brace
+    /// (`closed`); nil when neither a comma nor the brace follows.
+    @inline(__always) func memberTail(_ i: Int) -> (index: Int, closed: Bool)? {
+        let j = skipWS(i)
+        guard j < n else { return nil }
+        if b[j] == 0x2c { return (skipWS(j + 1), false) }
+        if b[j] == UInt8(ascii: "}") { return (j + 1, true) }
+        return nil
     }
 
     /// Scans any value starting at `i` (whitespace already skipped); returns the index just after it.

@@ -7,7 +7,12 @@ public enum InputFormat: String, CaseIterable, Sendable {
 public struct ParseContext {
     /// When the line was read (epoch ms): fills a missing timestamp and dates BSD syslog lines.
     public var readMillis: Int64
-    public init(readMillis: Int64) { self.readMillis = readMillis }
+    /// The parsing thread's RFC 3339 minute cache (owned by the caller), when it keeps one.
+    public var minutes: UnsafeMutablePointer<MinuteCache>?
+    public init(readMillis: Int64, minutes: UnsafeMutablePointer<MinuteCache>? = nil) {
+        self.readMillis = readMillis
+        self.minutes = minutes
+    }
 }
 
 /// A parser of one line format.

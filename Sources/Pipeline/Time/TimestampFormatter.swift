@@ -14,7 +14,10 @@ public struct TimestampFormatter {
         let second = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
         let ms = Int(millis - second * 1000)
         if second != cachedSecond { fill(second) }
-        withUnsafeBytes(of: &cache) { out.update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 24) }
+        let raw = UnsafeMutableRawPointer(out)
+        raw.storeBytes(of: cache.0, as: UInt64.self)
+        raw.storeBytes(of: cache.1, toByteOffset: 8, as: UInt64.self)
+        raw.storeBytes(of: cache.2, toByteOffset: 16, as: UInt64.self)
         out[20] = UInt8(48 + ms / 100)
         out[21] = UInt8(48 + ms / 10 % 10)
         out[22] = UInt8(48 + ms % 10)

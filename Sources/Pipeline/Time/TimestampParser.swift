@@ -71,17 +71,22 @@ public enum TimestampParser {
 
     /// The common shape, `YYYY-MM-DDTHH:MM:SS[.fff…]Z` (at least 20 bytes), read at fixed offsets without
     /// per-field calls (the JSON hot path parses one per line); nil for anything else, which the general parser
-    /// then reads.
+    /// then reads. With a `cache`, a line from the same minute as the previous one skips the date arithmetic.
     @inline(__always)
-    static func parseRFC3339Fast(_ p: UnsafePointer<UInt8>, _ n: Int) -> (millis: Int64, length: Int)? {
-        guard p[4] == 45, p[7] == 45, p[10] == 84, p[13] == 58, p[16] == 58 else { return nil }
+    static func parseRFC3339Fast(_ p: UnsafePointer<UInt8>, _ n: Int,
+                                 cache: UnsafeMutablePointer<MinuteCache>? = nil) -> (millis: Int64, length: Int)? {
+        let minuteMillis: Int64
+        if let cache, cache.pointee.matches(p) {
+            minuteMillis = cache.pointee.minuteMillis
+        } else {
+            guard let m = minuteStart(p) else { return nil }
+            minuteMillis = m
+            cache?.pointee.remember(p, m)
+        }
         @inline(__always) func d(_ k: Int) -> Int { Int(p[k] &- 48) }
-        guard d(0) < 10, d(1) < 10, d(2) < 10, d(3) < 10, d(5) < 10, d(6) < 10, d(8) < 10, d(9) < 10,
-              d(11) < 10, d(12) < 10, d(14) < 10, d(15) < 10, d(17) < 10, d(18) < 10 else { return nil }
-        let year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
-        let month = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
-        let hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15), second = d(17) * 10 + d(18)
-        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
+        guard p[16] == 58, d(17) < 10, d(18) < 10 else { return nil }
+        let second = d(17) * 10 + d(18)
+        guard second <= 60 else { return nil }
         var i = 19
         var millis = 0
         if p[i] == 46 {
@@ -96,8 +101,20 @@ public enum TimestampParser {
             while digitsSeen < 3 { millis *= 10; digitsSeen += 1 }
         }
         guard i < n, p[i] == 90 else { return nil }
-        return (CivilTime.epochMillis(year: year, month: month, day: day, hour: hour, minute: minute,
-                                      second: min(second, 59), millis: millis), i + 1)
+        return (minuteMillis + Int64(min(second, 59) * 1000 + millis), i + 1)
+    }
+
+    /// `YYYY-MM-DDTHH:MM` at `p` (16 bytes) as the epoch milliseconds of that minute; nil when it is not one.
+    @inline(__always) private static func minuteStart(_ p: UnsafePointer<UInt8>) -> Int64? {
+        guard p[4] == 45, p[7] == 45, p[10] == 84, p[13] == 58 else { return nil }
+        @inline(__always) func d(_ k: Int) -> Int { Int(p[k] &- 48) }
+        guard d(0) < 10, d(1) < 10, d(2) < 10, d(3) < 10, d(5) < 10, d(6) < 10, d(8) < 10, d(9) < 10,
+              d(11) < 10, d(12) < 10, d(14) < 10, d(15) < 10 else { return nil }
+        let year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)
+        let month = d(5) * 10 + d(6), day = d(8) * 10 + d(9)
+        let hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15)
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60 else { return nil }
+        return CivilTime.epochMillis(year: year, month: month, day: day, hour: hour, minute: minute, second: 0, millis: 0)
     }
 
     /// Parses BSD syslog's `Mmm dd hh:mm:ss` (day may be space-padded). The year is the one that puts the time
@@ -171,10 +188,37 @@ public enum TimestampParser {
 
     /// Parses a whole field as any supported shape.
     public static func parseAny(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int,
-                                referenceMillis: Int64) -> Int64? {
+                                referenceMillis: Int64, cache: UnsafeMutablePointer<MinuteCache>? = nil) -> Int64? {
+        if to - from >= 20, let fast = parseRFC3339Fast(b.baseAddress! + from, to - from, cache: cache),
+           fast.length == to - from { return fast.millis }
         if let r = parseISO(b, from, to), r.end == to { return r.millis }
         if let e = parseEpoch(b, from, to) { return e }
         if let r = parseBSD(b, from, to, referenceMillis: referenceMillis), r.end == to { return r.millis }
         return nil
+    }
+}
+
+/// The last `YYYY-MM-DDTHH:MM` prefix an RFC 3339 parse validated, and its minute in epoch milliseconds: log lines
+/// come in time order, so most lines share their predecessor's minute. One per parsing thread.
+public struct MinuteCache {
+    private var prefix: (UInt64, UInt64) = (0, 0)
+    private var valid = false
+    fileprivate(set) var minuteMillis: Int64 = 0
+
+    public init() {}
+
+    @inline(__always) private static func load(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt64 {
+        UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self)
+    }
+
+    /// Whether the 16 bytes at `p` are the remembered prefix.
+    @inline(__always) func matches(_ p: UnsafePointer<UInt8>) -> Bool {
+        valid && Self.load(p, 0) == prefix.0 && Self.load(p, 8) == prefix.1
+    }
+
+    @inline(__always) mutating func remember(_ p: UnsafePointer<UInt8>, _ minuteMillis: Int64) {
+        prefix = (Self.load(p, 0), Self.load(p, 8))
+        self.minuteMillis = minuteMillis
+        valid = true
     }
 }
