@@ -127,3 +127,35 @@ import Testing
         #expect(!clean("\u{7f}"))
     }
 }
+
+extension JSONStringWriterTests {
+    /// The scan that finds the next byte needing attention (16 bytes a step, then 8, then 1) agrees with a byte-by-byte
+    /// reference for every byte value at every position, start offset and length around the step sizes.
+    @Test func theVectorScanFindsTheSameByteAsAByteLoop() {
+        var rng = SplitMix(seed: 3)
+        func reference(_ b: [UInt8], _ i: Int) -> Int {
+            var j = i
+            while j < b.count, !SWAR.needsAttention(b[j]) { j += 1 }
+            return j
+        }
+        for n in 0...70 {
+            for _ in 0..<40 {
+                // Mostly plain ASCII, with one or two bytes from the whole range (or none) at random places.
+                var b = (0..<n).map { _ in UInt8(0x20 + rng.next() % 0x5f) }
+                for _ in 0..<Int(rng.next() % 3) where n > 0 { b[Int(rng.next() % UInt64(n))] = UInt8(truncatingIfNeeded: rng.next()) }
+                for start in Set([0, n / 3, n / 2, max(n - 1, 0)]) where start <= n {
+                    let got = b.withUnsafeBufferPointer { SWAR.skipClean($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, start, n) }
+                    #expect(got == reference(b, start), "n \(n) start \(start) bytes \(b)")
+                }
+            }
+        }
+        for v in 0...255 { // each byte value alone, at each lane of a 16-byte step and in the tails
+            for at in [0, 7, 8, 15, 16, 20] {
+                var b = [UInt8](repeating: 0x61, count: 24)
+                b[at] = UInt8(v)
+                let got = b.withUnsafeBufferPointer { SWAR.skipClean($0.baseAddress!, 0, 24) }
+                #expect(got == (SWAR.needsAttention(UInt8(v)) ? at : 24), "byte \(v) at \(at)")
+            }
+        }
+    }
+}

@@ -164,6 +164,33 @@ extension TimestampParserTests {
     }
 }
 
+extension TimestampParserTests {
+    /// With a minute cache (the encoder's), a sequence of timestamps that mostly share their minute, with jumps,
+    /// malformed seconds after a cached prefix and other shapes in between, parses exactly as without it.
+    @Test func theMinuteCacheChangesNoResult() {
+        var rng = SplitMix(seed: 11)
+        let cache = UnsafeMutablePointer<MinuteCache>.allocate(capacity: 1)
+        cache.initialize(to: MinuteCache())
+        defer { cache.deallocate() }
+        var minute = 0
+        var cacheHits = 0
+        for _ in 0..<20_000 {
+            if rng.next() % 50 == 0 { minute = Int(rng.next() % 100_000) } // a jump; otherwise the same minute
+            let y = 2026 + minute / 40_000, mo = 1 + minute / 3000 % 12, d = 1 + minute / 100 % 28
+            let h = minute / 60 % 24, mi = minute % 60
+            let prefix = String(format: "%04d-%02d-%02dT%02d:%02d", y, mo, d, h, mi)
+            let tails = [":\(String(format: "%02d", Int(rng.next() % 61))).\(rng.next() % 1000)Z", ":07Z", ":61Z",
+                         ":7Z", ":07.Z", ":07.5", ":07+02:00", ":07.123Z trailing", "Z"]
+            let text = prefix + tails[Int(rng.next() % UInt64(tails.count))]
+            let cached = withBytes(text) { TimestampParser.parseAny($0, 0, $0.count, referenceMillis: 0, cache: cache) }
+            let plain = withBytes(text) { TimestampParser.parseAny($0, 0, $0.count, referenceMillis: 0) }
+            #expect(cached == plain, "\(text)")
+            if cached != nil, text.hasSuffix("Z") { cacheHits += 1 }
+        }
+        #expect(cacheHits > 1000, "the fast path with its cache was exercised")
+    }
+}
+
 @Suite struct TimestampFormatterTests {
     @Test func knownValues() {
         var f = TimestampFormatter()
