@@ -18,6 +18,21 @@ import Testing
         }
     }
 
+    /// fuzz/FuzzEncoder: a BSD syslog day of many digits (`Nov 2799…9 09:00:00`) overflowed the day number: the
+    /// worker trapped and logpipe died on one line. Found once the fuzz package built again (it lacked CTLS).
+    /// The same trap was in epoch timestamps: 19 nines do not fit an Int64.
+    @Test func hugeDayOrEpochNumbersAreKeptAsDataNotATrap() {
+        let lines = ["<14>Nov 27" + String(repeating: "9", count: 60) + " 09:00:00 h app: x",
+                     #"{"timestamp":9999999999999999999,"message":"epoch overflow"}"#,
+                     #"{"timestamp":"99999999999999999999999","message":"epoch overflow as text"}"#,
+                     #"{"timestamp":1795770000123456789,"message":"epoch nanoseconds"}"#]
+        let (_, text, o) = encode(lines)
+        #expect(o.count == 4, "\(text)")
+        #expect(o.allSatisfy { $0["__invalid__"] == nil }, "\(text)")
+        #expect(o[1].meta["timestamp"] != nil, "an unreadable timestamp is kept under metadata: \(text)")
+        #expect(o[3]["timestamp"] as? String == "2026-11-27T09:00:00.123Z", "\(text)")
+    }
+
     @Test func syslogPriWithoutLeadingZeroIsANumber() {
         let (_, _, o) = encode(["<134>1 2026-11-27T09:00:00Z h app - - - hi", "<0>Nov 27 09:00:01 h app: x"])
         #expect(o.count == 2)

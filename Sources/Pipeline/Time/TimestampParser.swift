@@ -130,7 +130,8 @@ public enum TimestampParser {
         var i = from + 4
         if b[i] == 32 { i += 1 }
         var day = 0
-        while i < to, ASCII.isDigit(b[i]) { day = day * 10 + Int(b[i] - 48); i += 1 }
+        // At most 3 digits are read: a longer run is no day (and would overflow `day`); it fails the checks below.
+        while i < to, ASCII.isDigit(b[i]), day < 100 { day = day * 10 + Int(b[i] - 48); i += 1 }
         guard (1...31).contains(day), i + 9 <= to, b[i] == 32 else { return nil }
         i += 1
         func two(_ at: Int) -> Int? {
@@ -162,8 +163,11 @@ public enum TimestampParser {
         var whole: Int64 = 0
         var digits = 0
         while i < to, ASCII.isDigit(b[i]) {
-            guard digits < 19 else { return nil }
-            whole = whole * 10 + Int64(b[i] - 48)
+            // 19 digits are needed (epoch nanoseconds), and 19 nines do not fit an Int64: no number, not a trap.
+            let (times10, o1) = whole.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int64(b[i] - 48))
+            guard digits < 19, !o1, !o2 else { return nil }
+            whole = sum
             digits += 1
             i += 1
         }
