@@ -38,22 +38,14 @@ lz4_once() {
 
 # One tail run: prints "<seconds until durable> <seconds until exit> <entries out>".
 tail_once() {
-  local segs=$OUT/tail-segs state=$OUT/tail-state err=$OUT/tail-stderr.txt
+  local segs=$OUT/tail-segs state=$OUT/tail-state err=$OUT/tail-stderr.txt times
   rm -rf "$segs" "$state"
-  local t0 t1 t2 pid
-  t0=$(now)
-  "$BIN" run --input "file:$TAILED" --out "$segs" --state-dir "$state" "${TIMEOUT_ARGS[@]}" 2> "$err" &
-  pid=$!
-  python3 bench/wait_checkpoint.py "$state" "$BYTES" "$pid" 120 || {
-    rc=$?; [ $rc = 2 ] && kill -KILL "$pid"
-    echo "logpipe $([ $rc = 2 ] && echo 'not caught up in 120 s' || echo 'ended early'):" >&2; cat "$err" >&2; exit 1; }
-  t1=$(now)
-  kill -TERM "$pid"
-  wait "$pid" || { echo "logpipe exit status $?:" >&2; cat "$err" >&2; exit 1; }
-  t2=$(now)
+  times=$(python3 bench/time_tail.py "$state" "$BYTES" 120 "$err" -- \
+    "$BIN" run --input "file:$TAILED" --out "$segs" --state-dir "$state" "${TIMEOUT_ARGS[@]}") || {
+    echo "logpipe failed:" >&2; cat "$err" >&2; exit 1; }
   local entries
   entries=$(sed -n 's/.* \([0-9]*\) entries out.*/\1/p' "$err" | tail -1)
-  echo "$(awk "BEGIN{print $t1 - $t0}") $(awk "BEGIN{print $t2 - $t0}") ${entries:-0}"
+  echo "$times ${entries:-0}"
 }
 
 # The same file through stdin (the class the tail is compared with in issue 3).
