@@ -7,6 +7,11 @@ public enum TimestampParser {
     /// Parses an ISO-like timestamp at the start of `b[from..<to]`; returns the value and the index after it.
     public static func parseISO(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> (millis: Int64, end: Int)? {
         if to - from >= 20, let fast = parseRFC3339Fast(b.baseAddress! + from, to - from) { return (fast.millis, from + fast.length) }
+        return parseISOGeneral(b, from, to)
+    }
+
+    /// `parseISO` without the fast path (for callers that tried it already).
+    private static func parseISOGeneral(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> (millis: Int64, end: Int)? {
         var i = from
         func num(_ n: Int) -> Int? {
             guard i + n <= to else { return nil }
@@ -193,9 +198,15 @@ public enum TimestampParser {
     /// Parses a whole field as any supported shape.
     public static func parseAny(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int,
                                 referenceMillis: Int64, cache: UnsafeMutablePointer<MinuteCache>? = nil) -> Int64? {
-        if to - from >= 20, let fast = parseRFC3339Fast(b.baseAddress! + from, to - from, cache: cache),
-           fast.length == to - from { return fast.millis }
-        if let r = parseISO(b, from, to), r.end == to { return r.millis }
+        // What parseISO does, with the cache, and the general parser only when the fast path gave up (an offset
+        // such as `+02:00` was parsed twice before).
+        let iso: (millis: Int64, end: Int)?
+        if to - from >= 20, let fast = parseRFC3339Fast(b.baseAddress! + from, to - from, cache: cache) {
+            iso = (fast.millis, from + fast.length)
+        } else {
+            iso = parseISOGeneral(b, from, to)
+        }
+        if let iso, iso.end == to { return iso.millis }
         if let e = parseEpoch(b, from, to) { return e }
         if let r = parseBSD(b, from, to, referenceMillis: referenceMillis), r.end == to { return r.millis }
         return nil
