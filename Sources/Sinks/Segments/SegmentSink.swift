@@ -199,7 +199,8 @@ public final class SegmentSink: @unchecked Sendable {
                 if errno == EEXIST { continue }
                 throw SinkError.io(operation: "create", path: path, errno: errno)
             }
-            let segment = OpenSegment(name: name, directory: options.directory, fd: fd, createdMillis: now)
+            let segment = OpenSegment(name: name, directory: options.directory, fd: fd, createdMillis: now,
+                                      directoryFD: directoryFD)
             current = segment
             return segment
         }
