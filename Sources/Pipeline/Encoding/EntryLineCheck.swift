@@ -6,20 +6,20 @@ public enum EntryLineCheck {
         let line = UnsafeBufferPointer(start: p, count: n)
         let s = JSONScanner(b: line)
         var hasContext = false, hasMessage = false
-        guard let end = s.members(0, depth: 0, { ks, ke, _, vs in
+        guard let end = s.members(0, { ks, ke, vs in
             if line.equals(ks, ke, "message") { hasMessage = true }
             if line.equals(ks, ke, "context"), vs < n, line[vs] == UInt8(ascii: "{") {
                 var session = false, request = false
-                let r = s.members(vs, depth: 1) { cks, cke, _, cvs in
+                let r = s.members(vs) { cks, cke, cvs in
                     if line.equals(cks, cke, "sessionId") { session = true }
                     if line.equals(cks, cke, "requestId") { request = true }
-                    return s.value(cvs, depth: 2)
+                    return s.value(cvs, depth: 2)?.end
                 }
                 hasContext = session && request
                 return r
             }
-            return s.value(vs, depth: 1)
+            return s.value(vs, depth: 1)?.end
         }) else { return false }
-        return end.end == n && hasContext && hasMessage
+        return end == n && hasContext && hasMessage
     }
 }
