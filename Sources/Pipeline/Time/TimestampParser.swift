@@ -5,12 +5,18 @@
 /// numbers in seconds, milliseconds, microseconds or nanoseconds (by magnitude). Pure functions, no allocation.
 public enum TimestampParser {
     /// Parses an ISO-like timestamp at the start of `b[from..<to]`; returns the value and the index after it.
-    public static func parseISO(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> (millis: Int64, end: Int)? {
-        if to - from >= 20, let fast = parseRFC3339Fast(b.baseAddress! + from, to - from) { return (fast.millis, from + fast.length) }
+    /// `cache`: the calling thread's minute cache for the common `…Z` shape, when it keeps one. The fast path is
+    /// tried once; the general parser runs only when it gives up (an offset such as `+02:00`).
+    @inline(__always)
+    public static func parseISO(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int,
+                                cache: UnsafeMutablePointer<MinuteCache>? = nil) -> (millis: Int64, end: Int)? {
+        if to - from >= 20, let fast = parseRFC3339Fast(b.baseAddress! + from, to - from, cache: cache) {
+            return (fast.millis, from + fast.length)
+        }
         return parseISOGeneral(b, from, to)
     }
 
-    /// `parseISO` without the fast path (for callers that tried it already).
+    /// `parseISO` without the fast path.
     private static func parseISOGeneral(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> (millis: Int64, end: Int)? {
         var i = from
         func num(_ n: Int) -> Int? {
@@ -198,15 +204,7 @@ public enum TimestampParser {
     /// Parses a whole field as any supported shape.
     public static func parseAny(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int,
                                 referenceMillis: Int64, cache: UnsafeMutablePointer<MinuteCache>? = nil) -> Int64? {
-        // What parseISO does, with the cache, and the general parser only when the fast path gave up (an offset
-        // such as `+02:00` was parsed twice before).
-        let iso: (millis: Int64, end: Int)?
-        if to - from >= 20, let fast = parseRFC3339Fast(b.baseAddress! + from, to - from, cache: cache) {
-            iso = (fast.millis, from + fast.length)
-        } else {
-            iso = parseISOGeneral(b, from, to)
-        }
-        if let iso, iso.end == to { return iso.millis }
+        if let r = parseISO(b, from, to, cache: cache), r.end == to { return r.millis }
         if let e = parseEpoch(b, from, to) { return e }
         if let r = parseBSD(b, from, to, referenceMillis: referenceMillis), r.end == to { return r.millis }
         return nil
