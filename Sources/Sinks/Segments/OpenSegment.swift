@@ -15,9 +15,9 @@ final class OpenSegment: @unchecked Sendable {
     private var minTimestamp = Int64.max
     private var maxTimestamp = Int64.min
     private var dirty = false
-    /// The folder holding the file (owned by the sink), fsynced once after the file's first fsync: POSIX does not
-    /// promise that an fsync persists the directory entry of a newly created file, and checkpoints are committed
-    /// after `sync`. -1: nobody relies on the open file (a salvage copy, renamed and fsynced in `finalize`).
+    /// The folder holding the file (owned by the caller): fsynced once after the file's first `sync`/`fsyncNow`,
+    /// as POSIX does not promise that an fsync persists the directory entry of a newly created file and
+    /// checkpoints are committed after those; and after the rename in `finalize`.
     private let directoryFD: Int32
     private let entryLock = NSLock()
     private var entryDurable = false
@@ -26,8 +26,8 @@ final class OpenSegment: @unchecked Sendable {
     /// written under the name of the file it replaces.
     let openPath: String
 
-    init(name: SegmentName, directory: String, fd: Int32, createdMillis: Int64, openPath: String? = nil,
-         directoryFD: Int32 = -1) {
+    init(name: SegmentName, directory: String, directoryFD: Int32, fd: Int32, createdMillis: Int64,
+         openPath: String? = nil) {
         self.name = name
         self.directory = directory
         self.fd = fd
@@ -43,16 +43,18 @@ final class OpenSegment: @unchecked Sendable {
     static func writeWhole(_ batch: CompressedBatch, name: SegmentName, directory: String,
                            beforeRename: () throws -> Void) throws -> SegmentManifest {
         let tmp = directory + "/" + name.fileName + ".salvage"
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dfd >= 0 else { throw SinkError.io(operation: "open directory", path: directory, errno: errno) }
+        defer { close(dfd) }
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw SinkError.io(operation: "create", path: tmp, errno: errno) }
-        let segment = OpenSegment(name: name, directory: directory, fd: fd, createdMillis: nowMillis(), openPath: tmp)
+        let segment = OpenSegment(name: name, directory: directory, directoryFD: dfd, fd: fd, createdMillis: nowMillis(),
+                                  openPath: tmp)
         if !batch.encoded.entries.isEmpty {
             try segment.append(frame: batch.frame.bytes, entries: batch.encoded.entries[...], startOffset: 0)
         }
         try beforeRename()
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer { close(dfd) }
-        return try segment.finalize(directoryFD: dfd)
+        return try segment.finalize()
     }
 
     /// Appends one complete frame holding `entries` (offsets relative to the batch output, from `startOffset`).
@@ -96,10 +98,15 @@ final class OpenSegment: @unchecked Sendable {
     }
 
     func sync() throws {
+        try syncData()
+        try makeEntryDurable()
+    }
+
+    /// The file's bytes only (`finalize` makes the entry durable by its rename and directory fsync).
+    private func syncData() throws {
         guard dirty else { return }
         guard fsync(fd) == 0 else { throw SinkError.io(operation: "fsync", path: openPath, errno: errno) }
         dirty = false
-        try makeEntryDurable()
     }
 
     /// Once per segment, after the file's first fsync (`sync` on the writer's queue and `fsyncNow` on the
@@ -108,14 +115,14 @@ final class OpenSegment: @unchecked Sendable {
     private func makeEntryDurable() throws {
         entryLock.lock()
         defer { entryLock.unlock() }
-        guard !entryDurable, directoryFD >= 0 else { return }
+        guard !entryDurable else { return }
         guard fsync(directoryFD) == 0 else { throw SinkError.io(operation: "fsync directory", path: directory, errno: errno) }
         entryDurable = true
     }
 
     /// fsync, rename `.open` → final, fsync the directory, then write the manifest atomically.
-    func finalize(directoryFD: Int32) throws -> SegmentManifest {
-        try sync()
+    func finalize() throws -> SegmentManifest {
+        try syncData()
         close(fd)
         fd = -1
         let finalPath = directory + "/" + name.fileName

@@ -199,8 +199,8 @@ public final class SegmentSink: @unchecked Sendable {
                 if errno == EEXIST { continue }
                 throw SinkError.io(operation: "create", path: path, errno: errno)
             }
-            let segment = OpenSegment(name: name, directory: options.directory, fd: fd, createdMillis: now,
-                                      directoryFD: directoryFD)
+            let segment = OpenSegment(name: name, directory: options.directory, directoryFD: directoryFD, fd: fd,
+                                      createdMillis: now)
             current = segment
             return segment
         }
@@ -209,10 +209,9 @@ public final class SegmentSink: @unchecked Sendable {
     private func finalizeCurrent() throws {
         guard let segment = current else { return }
         current = nil
-        let directoryFD = self.directoryFD
         finalizer.async { [self] in
             do {
-                let manifest = try segment.finalize(directoryFD: directoryFD)
+                let manifest = try segment.finalize()
                 lock.lock()
                 finalized += 1
                 lock.unlock()
