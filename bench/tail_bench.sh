@@ -83,4 +83,4 @@ awk -v b="$BYTES" -v l="$best_lz4" -v d="$best_durable" -v e="$best_exit" -v s="
   printf "%-22s %9.3f %9.1f %9.2fx\n", "logpipe-tail-exit", e, b/e/1e6, l/e }'
 # Issue 3's target, stated by the run itself.
 awk -v l="$best_lz4" -v d="$best_durable" 'BEGIN {
-  r = l / d; printf "target: tail (durable) >= 0.80x lz4 -1: %s (%.2fx)\n", (r >= 0.8 ? "met" : "NOT MET"), r }'
+  r = l / d; printf "target: tail (durable) >= 0.80x lz4 -1: %s (%.3fx)\n", (r >= 0.8 ? "met" : "NOT MET"), r }'
