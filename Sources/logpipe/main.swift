@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import Sinks
 
 // Exit codes per DESIGN.md: 0 success, 1 runtime failure, 2 usage or config error.
 signal(SIGPIPE, SIG_IGN)
+OpenSSLLibrary.prepare()
 // `run` and `replay` stop gracefully on SIGINT/SIGTERM: hold those signals from the first instruction on, so one
 // that arrives while the command is still starting waits for the handlers instead of killing the process.
 if let command = CommandLine.arguments.dropFirst().first, command == "run" || command == "replay" {

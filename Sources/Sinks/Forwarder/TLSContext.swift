@@ -78,3 +78,15 @@ struct TLSSetupError: Error, CustomStringConvertible {
         file.map { "cannot load CA certificates from \"\($0)\": \(reason)" } ?? "cannot set up TLS: \(reason)"
     }
 }
+
+/// OpenSSL's process-wide state, set up before any thread uses it.
+public enum OpenSSLLibrary {
+    /// Initialises libssl/libcrypto without their exit-time cleanup: at exit (after `--urgent-drain-timeout`) an
+    /// urgent delivery thread may still be inside a TLS handshake, and freeing OpenSSL's global state under it is
+    /// the suspected cause of one exit with SIGSEGV (faults/urgent_faults.sh, untrusted certificate). The kernel
+    /// frees the memory anyway. Call first thing in the process: only the first initialisation honours the flag.
+    public static func prepare() {
+        _ = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
+        _ = OPENSSL_init_ssl(0, nil)
+    }
+}
