@@ -21,12 +21,14 @@ let package = Package(
         .systemLibrary(name: "CTLS", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CSocket"),
         .target(name: "Pipeline", swiftSettings: fast),
-        .target(name: "Ingest", dependencies: ["Pipeline", "Sinks", "CSocket"], swiftSettings: fast),
-        .target(name: "Sinks", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CCrypto", "CTLS"], swiftSettings: fast),
+        // Segment names, frames, manifests, codecs, reading and salvage: shared by writing, replay, cat and verify.
+        .target(name: "SegmentFormat", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CCrypto"], swiftSettings: fast),
+        .target(name: "Ingest", dependencies: ["Pipeline", "SegmentFormat", "CSocket"], swiftSettings: fast),
+        .target(name: "Sinks", dependencies: ["Pipeline", "SegmentFormat", "CLZ4", "CZlib", "CDeflate", "CCrypto", "CTLS"], swiftSettings: fast),
         .executableTarget(
             name: "logpipe",
             dependencies: [
-                "Pipeline", "Ingest", "Sinks",
+                "Pipeline", "SegmentFormat", "Ingest", "Sinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -36,11 +38,11 @@ let package = Package(
             swiftSettings: fast
         ),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Pipeline", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Pipeline", "SegmentFormat", "TestSupport"]),
         // Test doubles more than one test target needs (a real HTTP receiver on 127.0.0.1).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Pipeline", "TestSupport"]),
-        .testTarget(name: "logpipeTests", dependencies: ["Sinks", "Pipeline", "TestSupport"]),
+        .testTarget(name: "SinksTests", dependencies: ["Sinks", "SegmentFormat", "Pipeline", "TestSupport"]),
+        .testTarget(name: "logpipeTests", dependencies: ["Sinks", "SegmentFormat", "Pipeline", "TestSupport"]),
     ]
 )
 

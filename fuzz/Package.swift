@@ -14,11 +14,12 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto"),
         .systemLibrary(name: "CTLS", pkgConfig: "libssl"),
         .target(name: "Pipeline"),
-        .target(name: "Sinks", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CCrypto", "CTLS"]),
+        .target(name: "SegmentFormat", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CCrypto"]),
+        .target(name: "Sinks", dependencies: ["Pipeline", "SegmentFormat", "CLZ4", "CZlib", "CDeflate", "CCrypto", "CTLS"]),
         .target(name: "FuzzDriver"),
         .target(name: "FuzzSupport", dependencies: ["Pipeline", "FuzzDriver"]),
         .executableTarget(name: "FuzzEncoder", dependencies: ["Pipeline", "FuzzSupport"]),
         .executableTarget(name: "FuzzFramer", dependencies: ["Pipeline", "FuzzSupport"]),
-        .executableTarget(name: "FuzzSegment", dependencies: ["Pipeline", "Sinks", "FuzzSupport"]),
+        .executableTarget(name: "FuzzSegment", dependencies: ["Pipeline", "SegmentFormat", "FuzzSupport"]),
     ]
 )

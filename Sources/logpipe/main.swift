@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SegmentFormat
 import Sinks
 
 // Exit codes per DESIGN.md: 0 success, 1 runtime failure, 2 usage or config error.
@@ -15,6 +16,11 @@ do {
     try command.run()
 } catch let error as RuntimeFailure {
     StandardError.line("logpipe: \(error.message)")
+    exit(1)
+} catch let error as SegmentError {
+    // A missing path is a usage error; any other segment failure is a runtime one.
+    StandardError.line("logpipe: \(error)")
+    if case .missing = error { exit(2) }
     exit(1)
 } catch let error as ConfigError {
     StandardError.line("logpipe: \(error)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Pipeline
+import SegmentFormat
 @testable import Sinks
 
 /// A temporary directory removed when the value goes away.
@@ -290,7 +291,7 @@ func sameBytes<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bo
     }
 
     func isCorrupt(_ e: Error?) -> Bool {
-        if case .corrupt? = e as? SinkError { return true }
+        if case .corrupt? = e as? SegmentError { return true }
         return false
     }
 
@@ -350,7 +351,7 @@ func sameBytes<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bo
         let (d2, e2) = readCapturing(empty)
         #expect(e2 == nil && d2.isEmpty)
         let (_, e3) = readCapturing(dir.path + "/missing")
-        if case .io? = e3 as? SinkError {} else { Issue.record("missing file: \(String(describing: e3))") }
+        if case .io? = e3 as? SegmentError {} else { Issue.record("missing file: \(String(describing: e3))") }
     }
 
     @Test(arguments: SegmentCodec.allCases)

@@ -2,6 +2,7 @@ import Foundation
 @testable import TestSupport
 import Testing
 import Pipeline
+import SegmentFormat
 import Sinks
 #if canImport(Glibc)
 import Glibc

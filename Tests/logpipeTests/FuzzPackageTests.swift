@@ -26,7 +26,7 @@ import Testing
     @Test func fuzzPackageBuildsTheSameModulesAsTheMainPackage() throws {
         let main = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
         let fuzz = try String(contentsOf: Self.root.appendingPathComponent("fuzz/Package.swift"), encoding: .utf8)
-        for target in ["Pipeline", "Sinks"] {
+        for target in ["Pipeline", "SegmentFormat", "Sinks"] {
             let wanted = try #require(Self.dependencies(of: target, in: main), "\(target) in Package.swift")
             let fuzzed = try #require(Self.dependencies(of: target, in: fuzz), "\(target) in fuzz/Package.swift")
             #expect(fuzzed == wanted, "fuzz/Package.swift: \(target) depends on \(fuzzed.sorted()), Package.swift on \(wanted.sorted())")

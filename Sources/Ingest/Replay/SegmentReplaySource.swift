@@ -1,6 +1,6 @@
 import Foundation
 import Pipeline
-import Sinks
+import SegmentFormat
 
 /// Feeds archived segments back into the pipeline (batch reprocessing): each file is decompressed and framed like
 /// any stream; its lines are entries in the segment format, so IDs and context they carry are kept.

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SegmentFormat
 
 /// Inserts spooled entries into a ClickHouse table over the HTTP interface, body gzip-compressed unless told
 /// otherwise: `INSERT INTO db.table (columns) FORMAT RowBinary` (rows by ``ClickHouseRowBinary``) when the table's

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SegmentFormat
 
 /// The segment being written: its file, running hash and counts. Becomes a finalized segment + manifest.
 final class OpenSegment: @unchecked Sendable {
@@ -44,10 +45,10 @@ final class OpenSegment: @unchecked Sendable {
                            beforeRename: () throws -> Void) throws -> SegmentManifest {
         let tmp = directory + "/" + name.fileName + ".salvage"
         let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dfd >= 0 else { throw SinkError.io(operation: "open directory", path: directory, errno: errno) }
+        guard dfd >= 0 else { throw SegmentError.io(operation: "open directory", path: directory, errno: errno) }
         defer { close(dfd) }
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw SinkError.io(operation: "create", path: tmp, errno: errno) }
+        guard fd >= 0 else { throw SegmentError.io(operation: "create", path: tmp, errno: errno) }
         let segment = OpenSegment(name: name, directory: directory, directoryFD: dfd, fd: fd, createdMillis: nowMillis(),
                                   openPath: tmp)
         if !batch.encoded.entries.isEmpty {
@@ -65,7 +66,7 @@ final class OpenSegment: @unchecked Sendable {
             let n = Foundation.write(fd, p, left)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SinkError.io(operation: "write", path: openPath, errno: errno)
+                throw SegmentError.io(operation: "write", path: openPath, errno: errno)
             }
             p += n
             left -= n
@@ -93,7 +94,7 @@ final class OpenSegment: @unchecked Sendable {
     func fsyncNow() throws {
         let fd = self.fd
         guard fd >= 0 else { return }
-        if fsync(fd) != 0, errno != EBADF { throw SinkError.io(operation: "fsync", path: openPath, errno: errno) }
+        if fsync(fd) != 0, errno != EBADF { throw SegmentError.io(operation: "fsync", path: openPath, errno: errno) }
         try makeEntryDurable()
     }
 
@@ -105,7 +106,7 @@ final class OpenSegment: @unchecked Sendable {
     /// The file's bytes only (`finalize` makes the entry durable by its rename and directory fsync).
     private func syncData() throws {
         guard dirty else { return }
-        guard fsync(fd) == 0 else { throw SinkError.io(operation: "fsync", path: openPath, errno: errno) }
+        guard fsync(fd) == 0 else { throw SegmentError.io(operation: "fsync", path: openPath, errno: errno) }
         dirty = false
     }
 
@@ -116,7 +117,7 @@ final class OpenSegment: @unchecked Sendable {
         entryLock.lock()
         defer { entryLock.unlock() }
         guard !entryDurable else { return }
-        guard fsync(directoryFD) == 0 else { throw SinkError.io(operation: "fsync directory", path: directory, errno: errno) }
+        guard fsync(directoryFD) == 0 else { throw SegmentError.io(operation: "fsync directory", path: directory, errno: errno) }
         entryDurable = true
     }
 
@@ -126,7 +127,7 @@ final class OpenSegment: @unchecked Sendable {
         close(fd)
         fd = -1
         let finalPath = directory + "/" + name.fileName
-        guard rename(openPath, finalPath) == 0 else { throw SinkError.io(operation: "rename", path: openPath, errno: errno) }
+        guard rename(openPath, finalPath) == 0 else { throw SegmentError.io(operation: "rename", path: openPath, errno: errno) }
         fsync(directoryFD)
         var times = TimestampFormatter()
         let manifest = SegmentManifest(
@@ -157,7 +158,7 @@ enum ManifestWriter {
                 try AtomicFile.write($0, to: path, mode: 0o640, fsync: true, directoryFD: directoryFD)
             }
         } catch let f as AtomicFile.Failure {
-            throw SinkError.io(operation: f.operation, path: f.path, errno: f.errno)
+            throw SegmentError.io(operation: f.operation, path: f.path, errno: f.errno)
         }
     }
 }

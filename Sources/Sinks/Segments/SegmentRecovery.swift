@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SegmentFormat
 
 /// Crash recovery: segments left `.open` by a killed run are salvaged into finalized segments before a new run
 /// starts. Every complete frame (and the finished blocks of a cut-off last frame) is kept; the `.open` file is then

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SegmentFormat
 
 /// Repairs an archive: rewrites damaged segments from their intact entries into new segments, rebuilds missing or
 /// unreadable manifests when the data is whole, and moves every damaged or replaced file to `quarantine/` in the
@@ -72,7 +73,7 @@ public enum SegmentRepairer {
             target = q + "/" + (path as NSString).lastPathComponent + ".\(n)"
             n += 1
         }
-        guard rename(path, target) == 0 else { throw SinkError.io(operation: "move to quarantine", path: path, errno: errno) }
+        guard rename(path, target) == 0 else { throw SegmentError.io(operation: "move to quarantine", path: path, errno: errno) }
         return target
     }
 }
@@ -80,7 +81,7 @@ public enum SegmentRepairer {
 /// Computes a manifest from a segment file and its decompressed lines.
 enum ManifestBuilder {
     static func build(name: SegmentName, path: String, lines: ByteBuffer) throws -> SegmentManifest {
-        guard let sha = SHA256Hasher.hexDigest(ofFile: path) else { throw SinkError.io(operation: "read", path: path, errno: errno) }
+        guard let sha = SHA256Hasher.hexDigest(ofFile: path) else { throw SegmentError.io(operation: "read", path: path, errno: errno) }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let (batch, _) = SegmentLine.batch(from: lines, origin: SourceOrigin(name: path, sessionId: ""))
         var times = TimestampFormatter()

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SegmentFormat
 
 /// Options of the segment sink (`--out`, `--codec`, `--segment-max-*`, `--max-segments`).
 public struct SegmentOptions: Sendable {
@@ -71,15 +72,15 @@ public final class SegmentSink: @unchecked Sendable {
         self.options = options
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: options.directory, isDirectory: &isDir), !isDir.boolValue {
-            throw SinkError.io(operation: "use as segment directory", path: options.directory, errno: ENOTDIR)
+            throw SegmentError.io(operation: "use as segment directory", path: options.directory, errno: ENOTDIR)
         }
         do {
             try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
         } catch {
-            throw SinkError.failed("cannot create directory \(options.directory): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+            throw SegmentError.failed("cannot create directory \(options.directory): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
         }
         directoryFD = open(options.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { throw SinkError.io(operation: "open directory", path: options.directory, errno: errno) }
+        guard directoryFD >= 0 else { throw SegmentError.io(operation: "open directory", path: options.directory, errno: errno) }
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: options.directory)) ?? []
         nextSequence = (existing.compactMap { SegmentName.parse($0, allowOpen: true)?.name.sequence }.max() ?? 0) + 1
         splitter = options.codec.makeCompressor(level: options.codecLevel)
@@ -197,7 +198,7 @@ public final class SegmentSink: @unchecked Sendable {
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
             if fd < 0 {
                 if errno == EEXIST { continue }
-                throw SinkError.io(operation: "create", path: path, errno: errno)
+                throw SegmentError.io(operation: "create", path: path, errno: errno)
             }
             let segment = OpenSegment(name: name, directory: options.directory, directoryFD: directoryFD, fd: fd,
                                       createdMillis: now)

@@ -1,6 +1,7 @@
 import Foundation
 import Ingest
 import Pipeline
+import SegmentFormat
 import Sinks
 
 /// Turns `analyze` inputs into entry lines (segment line format), in order: segments

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SegmentFormat
 import Sinks
 
 /// Filters segment lines without parsing JSON: segment lines start with a fixed-width timestamp and the level,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Pipeline
+import SegmentFormat
 import Sinks
 
 /// `logpipe replay PATH... [run options]`: archived segments through filter → enrich → sinks again.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SegmentFormat
 import Sinks
 
 /// The ClickHouse sink's flags (`run` and `replay`, issue 9): every entry is inserted into a ClickHouse table

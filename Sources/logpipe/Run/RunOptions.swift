@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Pipeline
+import SegmentFormat
 import Sinks
 
 /// The pipeline flags shared by `run` and `replay` (DESIGN.md §3).

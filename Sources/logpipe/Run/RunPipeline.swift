@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Ingest
 import Pipeline
+import SegmentFormat
 import Sinks
 
 /// Wires one run: source thread → ordered worker pool (parse, filter, enrich, compress) → segment sink.

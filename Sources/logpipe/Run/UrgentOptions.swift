@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SegmentFormat
 import Sinks
 
 /// The urgent path's flags (`run` and `replay`): where ERROR/FATAL entries go at once, and how they wait when

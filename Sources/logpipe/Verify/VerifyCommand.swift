@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SegmentFormat
 import Sinks
 
 /// `logpipe verify PATH...`: every segment decoded in full and checked against its manifest.

@@ -4,7 +4,7 @@ import Glibc
 import FuzzDriver
 import FuzzSupport
 import Pipeline
-import Sinks
+import SegmentFormat
 
 /// Random bytes (and, from the seed corpus, mutated real LZ4 and gzip segments) as a segment file: the reader,
 /// the salvager, the verifier and the manifest reader must never crash or hang; salvaged lines end in `\n`.

@@ -16,14 +16,14 @@ public enum ParallelSegmentReader {
     public static func read(path: String, transform: Transform?, emit: (ByteBuffer) -> Void,
                             onDamage: (String) -> Void) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SinkError.io(operation: "open", path: path, errno: errno) }
+        guard fd >= 0 else { throw SegmentError.io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SinkError.io(operation: "stat", path: path, errno: errno) }
+        guard fstat(fd, &st) == 0 else { throw SegmentError.io(operation: "stat", path: path, errno: errno) }
         let size = Int(st.st_size)
         guard size > 0 else { return }
         guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
-            throw SinkError.io(operation: "map", path: path, errno: errno)
+            throw SegmentError.io(operation: "map", path: path, errno: errno)
         }
         defer { munmap(map, size) }
         madvise(map, size, MADV_SEQUENTIAL)
@@ -84,7 +84,7 @@ public enum ParallelSegmentReader {
     }
 
     /// The byte ranges of the frames; damaged stretches are reported and skipped.
-    static func split(_ b: UnsafeBufferPointer<UInt8>, onDamage: (String) -> Void) -> [Range<Int>] {
+    public static func split(_ b: UnsafeBufferPointer<UInt8>, onDamage: (String) -> Void) -> [Range<Int>] {
         var frames: [Range<Int>] = []
         var i = 0
         while i < b.count {

@@ -1,10 +1,12 @@
 import Foundation
 
-/// Failures of the segment sink and reader, each naming the file and the system's reason.
-public enum SinkError: Error, CustomStringConvertible {
+/// Failures of segment writing and reading, each naming the file and the system's reason.
+public enum SegmentError: Error, CustomStringConvertible {
     case io(operation: String, path: String, errno: Int32)
     case corrupt(path: String, reason: String)
     case failed(String)
+    /// A path named on the command line that does not exist (a usage error: exit 2).
+    case missing(path: String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,8 @@ public enum SinkError: Error, CustomStringConvertible {
             return "\(path): \(reason)"
         case let .failed(message):
             return message
+        case let .missing(path):
+            return "no such file or directory: \(path)"
         }
     }
 }

@@ -63,8 +63,8 @@ public enum SegmentVerifier {
 }
 
 /// Counts and checks decompressed segment lines.
-enum SegmentLines {
-    static func count(_ lines: ByteBuffer) -> (valid: Int, invalid: Int) {
+public enum SegmentLines {
+    public static func count(_ lines: ByteBuffer) -> (valid: Int, invalid: Int) {
         var valid = 0, invalid = 0
         var start = 0
         let base = lines.base

@@ -49,8 +49,8 @@ public struct SegmentName: Sendable, Comparable {
 import Pipeline
 
 /// Formats times for names and manifests (not on the hot path).
-enum TimestampFormatterBridge {
-    static func format(_ millis: Int64) -> String {
+public enum TimestampFormatterBridge {
+    public static func format(_ millis: Int64) -> String {
         var f = TimestampFormatter()
         return f.string(millis)
     }

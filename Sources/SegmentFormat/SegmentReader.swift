@@ -6,14 +6,14 @@ import Pipeline
 /// Streams the decompressed bytes of a segment (any codec, detected from its magic bytes; concatenated LZ4 frames
 /// and gzip members) to a callback in chunks of arbitrary size.
 ///
-/// Throws `SinkError.corrupt` on a bad checksum, a broken frame or a file cut short, after delivering everything
+/// Throws `SegmentError.corrupt` on a bad checksum, a broken frame or a file cut short, after delivering everything
 /// before the damage.
 public enum SegmentReader {
     public static let chunkSize = 1 << 20
 
     public static func read(path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SinkError.io(operation: "open", path: path, errno: errno) }
+        guard fd >= 0 else { throw SegmentError.io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
         let input = ByteBuffer(capacity: chunkSize)
         let n = try fill(fd, input, path)
@@ -22,7 +22,7 @@ public enum SegmentReader {
         switch SegmentCodec.detect(magic) {
         case .lz4: try readLZ4(fd, input, path, body)
         case .gzip: try readGzip(fd, input, path, body)
-        case nil: throw SinkError.corrupt(path: path, reason: "not an LZ4 frame or gzip file")
+        case nil: throw SegmentError.corrupt(path: path, reason: "not an LZ4 frame or gzip file")
         }
     }
 
@@ -30,7 +30,7 @@ public enum SegmentReader {
     private static func fill(_ fd: Int32, _ buf: ByteBuffer, _ path: String) throws -> Int {
         while true {
             let n = Foundation.read(fd, buf.end, buf.capacity - buf.count)
-            if n < 0 { if errno == EINTR { continue }; throw SinkError.io(operation: "read", path: path, errno: errno) }
+            if n < 0 { if errno == EINTR { continue }; throw SegmentError.io(operation: "read", path: path, errno: errno) }
             buf.count += n
             return n
         }
@@ -55,21 +55,21 @@ public enum SegmentReader {
             var dstSize = out.capacity
             hint = LZ4F_decompress(dctx, out.base, &dstSize, input.base + consumed, &srcSize, nil)
             if LZ4F_isError(hint) != 0 {
-                throw SinkError.corrupt(path: path, reason: "LZ4 frame damaged near compressed byte \(total + consumed): " +
+                throw SegmentError.corrupt(path: path, reason: "LZ4 frame damaged near compressed byte \(total + consumed): " +
                                         String(cString: LZ4F_getErrorName(hint)))
             }
             consumed += srcSize
             if consumed == input.count { total += input.count }
             if dstSize > 0 { try body(UnsafeBufferPointer(start: out.base, count: dstSize)) }
         }
-        if hint != 0 { throw SinkError.corrupt(path: path, reason: "LZ4 frame cut short (file truncated)") }
+        if hint != 0 { throw SegmentError.corrupt(path: path, reason: "LZ4 frame cut short (file truncated)") }
     }
 
     private static func readGzip(_ fd: Int32, _ input: ByteBuffer, _ path: String,
                                  _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw SinkError.corrupt(path: path, reason: "zlib init failed")
+            throw SegmentError.corrupt(path: path, reason: "zlib init failed")
         }
         defer { inflateEnd(&stream) }
         let out = ByteBuffer(capacity: chunkSize * 4)
@@ -92,9 +92,9 @@ public enum SegmentReader {
             if rc == Z_STREAM_END { inMember = false; continue }
             if rc != Z_OK && rc != Z_BUF_ERROR {
                 let msg = stream.msg.map { String(cString: $0) } ?? "code \(rc)"
-                throw SinkError.corrupt(path: path, reason: "gzip data damaged: \(msg)")
+                throw SegmentError.corrupt(path: path, reason: "gzip data damaged: \(msg)")
             }
         }
-        if inMember && stream.total_in > 0 { throw SinkError.corrupt(path: path, reason: "gzip member cut short (file truncated)") }
+        if inMember && stream.total_in > 0 { throw SegmentError.corrupt(path: path, reason: "gzip member cut short (file truncated)") }
     }
 }

@@ -15,6 +15,20 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
     public var levels: [String: Int]
     public var createdAt: String
 
+    public init(segment: String, codec: String, entries: Int, uncompressedBytes: Int, bytes: Int, sha256: String,
+                firstTimestamp: String?, lastTimestamp: String?, levels: [String: Int], createdAt: String) {
+        self.segment = segment
+        self.codec = codec
+        self.entries = entries
+        self.uncompressedBytes = uncompressedBytes
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.firstTimestamp = firstTimestamp
+        self.lastTimestamp = lastTimestamp
+        self.levels = levels
+        self.createdAt = createdAt
+    }
+
     /// The manifest as JSON, keys in the documented order.
     public func jsonData() -> Data {
         func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }

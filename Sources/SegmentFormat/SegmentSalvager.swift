@@ -23,7 +23,7 @@ public enum SegmentSalvager {
 
     public static func salvage(path: String) throws -> Result {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SinkError.io(operation: "read", path: path, errno: errno)
+            throw SegmentError.io(operation: "read", path: path, errno: errno)
         }
         return data.withUnsafeBytes { raw in
             let b = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
@@ -34,7 +34,7 @@ public enum SegmentSalvager {
 
     // MARK: LZ4
 
-    static let lz4Magic: [UInt8] = [0x04, 0x22, 0x4d, 0x18]
+    public static let lz4Magic: [UInt8] = [0x04, 0x22, 0x4d, 0x18]
 
     private static func lz4(_ b: UnsafeBufferPointer<UInt8>) -> Result {
         var result = Result(lines: ByteBuffer(capacity: max(b.count * 4, 1024)))
@@ -65,10 +65,10 @@ public enum SegmentSalvager {
         return result
     }
 
-    enum FrameLength { case complete(Int), cutShort, broken }
+    public enum FrameLength { case complete(Int), cutShort, broken }
 
     /// Walks an LZ4 frame's header and block sizes.
-    static func frameLength(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> FrameLength {
+    public static func frameLength(_ b: UnsafeBufferPointer<UInt8>, _ start: Int) -> FrameLength {
         var i = start + 4
         guard i + 3 <= b.count else { return .cutShort }
         let flg = b[i]
@@ -173,7 +173,7 @@ public enum SegmentSalvager {
 
     // MARK: helpers
 
-    static func isMagic(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ magic: [UInt8]) -> Bool {
+    public static func isMagic(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ magic: [UInt8]) -> Bool {
         guard i + magic.count <= b.count else { return false }
         for k in 0..<magic.count where b[i + k] != magic[k] { return false }
         return true
