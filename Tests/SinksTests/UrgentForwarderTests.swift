@@ -19,7 +19,7 @@ import Pipeline
 
     /// Submits entries `range` in one call; returns how long submit took (seconds).
     @discardableResult
-    static func submit(_ sink: UrgentSink, _ range: Range<Int>, pad: Int = 20) -> Double {
+    static func submit(_ sink: UrgentForwarder, _ range: Range<Int>, pad: Int = 20) -> Double {
         let text = range.map { entry($0, pad: pad) + "\n" }.joined()
         let start = Date()
         Array(text.utf8).withUnsafeBufferPointer { sink.submit($0, count: range.count) }

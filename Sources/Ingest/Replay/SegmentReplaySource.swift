@@ -5,23 +5,30 @@ import SegmentFormat
 /// Feeds archived segments back into the pipeline (batch reprocessing): each file is decompressed and framed like
 /// any stream; its lines are entries in the segment format, so IDs and context they carry are kept.
 ///
-/// Resume: `skipLines[path]` lines of a file are skipped (they were delivered by an earlier, interrupted run).
-/// Each file gets its own `SourceOrigin` named by its path, so deliveries can be counted per file.
-public final class SegmentReplaySource {
+/// Resume: with a ``ReplayCursor``, the lines of a file it records as delivered are skipped, and each batch
+/// carries its position (the file, lines of it done), which the cursor records once the batch is durable in
+/// every sink. Each file gets its own `SourceOrigin` named by its path, so deliveries can be counted per file.
+public final class SegmentReplaySource: Source {
     public let files: [String]
     public let options: FramingOptions
     public let sessionId: String
-    public var skipLines: [String: Int] = [:]
+    public let cursor: ReplayCursor?
+    public let skipLines: [String: Int]
+    public var name: String { "replay" }
     /// Called on the source thread after each chunk with (compressed bytes done, compressed bytes total).
     public var progress: ((Int, Int) -> Void)?
     public private(set) var stats = SourceStats()
     public var pool: BufferPool?
 
-    public init(files: [String], options: FramingOptions, sessionId: String) {
+    public init(files: [String], options: FramingOptions, sessionId: String, cursor: ReplayCursor? = nil) {
         self.files = files
         self.options = options
         self.sessionId = sessionId
+        self.cursor = cursor
+        skipLines = cursor?.linesDone ?? [:]
     }
+
+    public func acknowledge(_ positions: [SourcePosition]) throws { try cursor?.advance(positions) }
 
     public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {
         let sizes = files.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
@@ -33,6 +40,13 @@ public final class SegmentReplaySource {
             var framer = LineFramer(maxLineBytes: options.maxLineBytes, batchMaxEntries: options.batchMaxEntries,
                                     batchMaxBytes: options.batchMaxBytes, pool: pool, multiline: false)
             var toSkip = skipLines[path] ?? 0
+            // Lines of this file behind each batch (skipped ones included): the batch's position.
+            var linesBehind = toSkip
+            func emitAt(_ batch: RawBatch) {
+                linesBehind += batch.lines.count
+                batch.position = SourcePosition(key: path, offset: Int64(linesBehind + framer.emptyLines))
+                emit(batch)
+            }
             do {
                 try readFile(path, stop: stop) { chunk in
                 guard !stop.isTriggered else { throw ReplayStopped() }
@@ -54,17 +68,17 @@ public final class SegmentReplaySource {
                     p += n
                     left -= n
                     while framer.isFull, let batch = framer.takeBatch(origin: origin, close: .full, now: nowMillis()) {
-                        emit(batch)
+                        emitAt(batch)
                     }
                 }
                 }
             } catch is ReplayStopped {
                 // Stopped by a signal: deliver the complete lines read so far; the resume point follows them.
-                while let batch = framer.takeBatch(origin: origin, close: .end, now: nowMillis()) { emit(batch) }
+                while let batch = framer.takeBatch(origin: origin, close: .end, now: nowMillis()) { emitAt(batch) }
                 break
             }
             while let batch = framer.takeBatch(origin: origin, close: .end, includePartial: true, now: nowMillis()) {
-                emit(batch)
+                emitAt(batch)
             }
             stats.emptyLines += framer.emptyLines
             done += sizes[index]

@@ -26,14 +26,6 @@ public struct FramingOptions: Sendable {
     }
 }
 
-/// Counts a source reports at the end of its run.
-public struct SourceStats: Sendable {
-    public init() {}
-    public var bytesRead = 0
-    public var emptyLines = 0
-    public var discardedBytes = 0
-}
-
 /// Reads a file descriptor (stdin, a pipe, a FIFO) in large reads, frames lines and emits batches.
 ///
 /// Blocking: `run` blocks the calling thread (give it its own) until end of input or `stop`; `emit` may block,

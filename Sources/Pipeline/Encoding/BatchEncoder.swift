@@ -21,37 +21,28 @@ public struct EncoderOptions: Sendable {
     }
 }
 
-/// The CPU stage: parses each line of a raw batch, drops entries below the minimum level (counted), enriches the
-/// rest and writes them in the segment line format.
+/// Runs the CPU stages on a raw batch — ``ParseStage`` → ``LevelFilterStage`` → ``EnrichStage`` — and encodes
+/// what passes in the segment line format (``EntryWriter``). The stages are values called per line in one loop,
+/// so a line is read once and nothing is allocated per line.
 ///
 /// Holds per-thread state (ID generator, time-format cache, scratch arrays): use one per worker thread.
 public final class BatchEncoder {
     public let options: EncoderOptions
+    public let parse: ParseStage
+    public let filter: LevelFilterStage
+    public let enrich: EnrichStage
     private var timeFormatter = TimestampFormatter()
     private var ids = UUIDv7Generator()
     private var meta: [MetaField] = []
-    /// Pre-encoded defaults; `constants` owns the bytes the `defaults` pointers point into.
-    private let constants: ByteBuffer
-    private var defaults: EntryWriter.Defaults
-    private var sessionOrigin: ObjectIdentifier?
-    private var sessionBytes = ByteBuffer(capacity: 64)
     private let minutes = UnsafeMutablePointer<MinuteCache>.allocate(capacity: 1)
 
     public init(options: EncoderOptions) {
         self.options = options
+        parse = ParseStage(format: options.format)
+        filter = LevelFilterStage(minLevel: options.minLevel, since: options.since, until: options.until)
+        enrich = EnrichStage(enrichment: options.enrichment)
         meta.reserveCapacity(64)
         minutes.initialize(to: MinuteCache())
-        let e = options.enrichment
-        let parts = [e.serviceJSON, e.versionJSON, e.environmentJSON, e.hostJSON]
-        constants = ByteBuffer(capacity: parts.reduce(0) { $0 + $1.count })
-        var offsets: [Int] = []
-        for p in parts { offsets.append(constants.count); constants.append(p) }
-        let c = constants
-        func slice(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-            UnsafeBufferPointer(start: c.base + offsets[i], count: parts[i].count)
-        }
-        defaults = EntryWriter.Defaults(service: slice(0), version: slice(1), environment: slice(2), host: slice(3),
-                                        session: UnsafeBufferPointer(start: sessionBytes.base, count: 0))
     }
 
     deinit { minutes.deallocate() }
@@ -62,12 +53,11 @@ public final class BatchEncoder {
         batch.firstReadMillis = raw.lines.first?.readMillis
         output.reserve(raw.buffer.count + raw.lines.count * 200)
         batch.entries.reserveCapacity(raw.lines.count)
-        useSession(of: raw.origin)
-        let defaults = self.defaults
+        let defaults = enrich.defaults(for: raw.origin)
         var stats = BatchStats()
         stats.linesIn = raw.lines.count
-        // Read once: the options struct holds reference-counted strings, and a copy per line shows in profiles.
-        let format = options.format, minLevel = options.minLevel, since = options.since, until = options.until
+        // Read once: the stages hold reference-counted strings, and a copy per line shows in profiles.
+        let parse = self.parse, filter = self.filter, minutes = self.minutes
         // The metadata scratch array, owned locally for the batch (no property access or retain per line); each
         // entry's fields are a range of it, so it is cleared per batch, not per line.
         var meta = self.meta
@@ -75,24 +65,14 @@ public final class BatchEncoder {
         meta.removeAll(keepingCapacity: true)
         defer { self.meta = meta }
         for ref in raw.lines {
-            let line = UnsafeBufferPointer(start: raw.buffer.base + Int(ref.start), count: Int(ref.length))
+            let line = raw.line(ref)
             var entry = ParsedEntry()
-            // Joined continuation lines: the first line is the entry, the rest its stack trace.
-            let head = ref.joined ? Self.firstLine(line) : line
-            FormatDispatcher.parse(head, format: format, into: &entry, meta: &meta,
-                                   context: ParseContext(readMillis: ref.readMillis, minutes: minutes))
-            if ref.joined { Self.attachContinuation(line, head, &entry, &meta) }
+            parse.parse(line, ref, into: &entry, meta: &meta, minutes: minutes)
             if entry.parseError { stats.parseErrors += 1 }
             let level = entry.level ?? .info
-            guard level >= minLevel else { stats.filtered += 1; continue }
-            if ref.truncated {
-                stats.truncated += 1
-                meta.append(MetaField(key: .literal(.truncated), value: .literal(.trueValue)))
-                entry.metaCount += 1
-            }
             let ts = entry.timestampMillis ?? ref.readMillis
-            if let since, ts < since { stats.filtered += 1; continue }
-            if let until, ts >= until { stats.filtered += 1; continue }
+            guard filter.admits(level: level, timestampMillis: ts) else { stats.filtered += 1; continue }
+            if ref.truncated { stats.truncated += 1 }
             meta.withUnsafeBufferPointer { m in
                 EntryWriter.write(entry, level: level, timestamp: ts, line: line, meta: m, defaults: defaults,
                                   times: &timeFormatter, ids: &ids, readMillis: ref.readMillis, to: output)
@@ -103,35 +83,5 @@ public final class BatchEncoder {
         stats.entriesOut = batch.entries.count
         batch.stats = stats
         return batch
-    }
-
-    private static func firstLine(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        guard let nl = memchr(line.baseAddress!, 10, line.count) else { return line }
-        var n = line.baseAddress!.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-        if n > 0, line[n - 1] == 13 { n -= 1 }
-        return UnsafeBufferPointer(rebasing: line[0..<n])
-    }
-
-    private static func attachContinuation(_ line: UnsafeBufferPointer<UInt8>, _ head: UnsafeBufferPointer<UInt8>,
-                                           _ entry: inout ParsedEntry, _ meta: inout [MetaField]) {
-        var start = head.count
-        while start < line.count, line[start] == 13 || line[start] == 10 { start += 1 }
-        let rest = FieldValue(start: start, end: line.count, kind: .text, clean: false)
-        if entry.stack.isPresent {
-            meta.append(MetaField(key: .literal(.continuation), value: rest))
-            entry.metaCount += 1
-        } else {
-            entry.stack = rest
-        }
-    }
-
-    private func useSession(of origin: SourceOrigin) {
-        let id = ObjectIdentifier(origin)
-        guard sessionOrigin != id else { return }
-        sessionOrigin = id
-        let json = Enrichment.quoted(origin.sessionId)
-        sessionBytes = ByteBuffer(capacity: json.count)
-        sessionBytes.append(json)
-        defaults.session = UnsafeBufferPointer(start: sessionBytes.base, count: sessionBytes.count)
     }
 }

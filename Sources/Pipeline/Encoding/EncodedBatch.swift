@@ -50,3 +50,15 @@ public final class EncodedBatch: @unchecked Sendable {
     /// Start offset of entry `i`.
     @inline(__always) public func start(of i: Int) -> Int { i == 0 ? 0 : Int(entries[i - 1].end) }
 }
+
+/// A batch ready for the sinks: its entries and, when a sink stores them compressed, their compressed frame
+/// (empty otherwise).
+public struct CompressedBatch: Sendable {
+    public let encoded: EncodedBatch
+    public let frame: ByteBuffer
+
+    public init(encoded: EncodedBatch, frame: ByteBuffer) {
+        self.encoded = encoded
+        self.frame = frame
+    }
+}

@@ -9,12 +9,14 @@ public final class SourceOrigin: Sendable {
     }
 }
 
-/// How far into its input a batch reaches: the checkpoint to commit once the batch is durable in a segment.
+/// How far into its input a batch reaches: what its source may commit once the batch is durable in every sink.
 public struct SourcePosition: Sendable, Equatable {
     /// The input's identity (a file fingerprint).
     public var key: String
     /// Offset just after the last byte whose lines are in this batch or earlier ones.
     public var offset: Int64
+    /// Which source of the topology the position belongs to (set by the runner when the batch is emitted).
+    public var source = 0
 
     public init(key: String, offset: Int64) {
         self.key = key

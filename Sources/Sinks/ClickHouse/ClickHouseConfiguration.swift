@@ -38,12 +38,14 @@ public struct ClickHouseConfiguration: Sendable {
     public var maxRequestBytes: Int
     public var retry: RetryPolicy
     public var log: @Sendable (String) -> Void
+    /// How long the end of a run waits for the inserts; what is left stays in the spool.
+    public var drainTimeoutMillis = 10_000
 
     public init(url: String, database: String = "default", table: String = "logs", user: String? = nil,
                 password: String? = nil, tlsOptions: TLSOptions = TLSOptions(), compression: Compression = .gzip, createTable: Bool = false,
                 settings: [(name: String, value: String)] = [], stateDirectory: String,
                 spoolMaxBytes: Int = 4 << 30, requestTimeoutMillis: Int = 30_000, maxRequestBytes: Int = 8 << 20,
-                retry: RetryPolicy = RetryPolicy(), log: @escaping @Sendable (String) -> Void = UrgentConfiguration.stderr) throws {
+                retry: RetryPolicy = RetryPolicy(), log: @escaping @Sendable (String) -> Void = DeliveryLog.stderr) throws {
         guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased() else {
             throw ClickHouseConfigError.invalid("--clickhouse", url, "expected http(s)://[USER[:PASSWORD]@]HOST[:PORT]")
         }
@@ -107,11 +109,7 @@ public struct ClickHouseConfiguration: Sendable {
 
     /// A directory name for this table's spool: readable, unique per server and table.
     var spoolName: String {
-        let key = url + "/" + qualifiedTable
-        let readable = String(key.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) && $0.isASCII ? Character($0) : "_" }.prefix(60))
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a
-        for b in key.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return readable + "-" + String(hash, radix: 16)
+        DeliverySpool.folderName(for: url + "/" + qualifiedTable)
     }
 }
 

@@ -1,18 +1,18 @@
 import Foundation
 import Pipeline
 
-/// Ships every entry to a ClickHouse table (issue 9), with the urgent path's delivery guarantees.
+/// Ships every entry to a ClickHouse table (issue 9) on the shared delivery engine (``DeliveryLane``).
 ///
-/// `submit` appends the entries to a durable ``UrgentSpool`` in `<state-dir>/clickhouse/<name>/` (group commit:
+/// `submit` appends the entries to a durable ``DeliverySpool`` in `<state-dir>/clickhouse/<name>/` (group commit:
 /// written at once; fdatasynced by an append a second or more after the last sync, before each retry backoff,
-/// before tail checkpoints move (`sync`) and at close; the entries are in the segments too); one ``UrgentDelivery`` thread reads the spool in order and
+/// before tail checkpoints move (`sync`) and at close; the entries are in the segments too); one ``DeliveryLane`` thread reads the spool in order and
 /// inserts everything pending (up to `maxRequestBytes` per insert) through ``ClickHouseTransport``, committing
 /// only after ClickHouse answered 200, retrying with ``RetryPolicy`` backoff while the server is down or
 /// refusing. At-least-once: a re-sent insert duplicates rows (docs/clickhouse.md shows how to drop them).
-public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
+public final class ClickHouseSink: Sink, @unchecked Sendable {
     public let configuration: ClickHouseConfiguration
-    let spool: UrgentSpool
-    let delivery: UrgentDelivery
+    let spool: DeliverySpool
+    let delivery: DeliveryLane
     private let transport: ClickHouseTransport
     private let closeLock = NSLock()
     private var closed = false
@@ -21,33 +21,55 @@ public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
     public init(configuration: ClickHouseConfiguration) throws {
         self.configuration = configuration
         let dir = configuration.stateDirectory + "/clickhouse/" + configuration.spoolName
-        spool = try UrgentSpool(directory: dir, maxBytes: configuration.spoolMaxBytes, syncIntervalMillis: 1000,
+        spool = try DeliverySpool(directory: dir, maxBytes: configuration.spoolMaxBytes, syncIntervalMillis: 1000,
                                  log: configuration.log)
         transport = ClickHouseTransport(configuration: configuration)
-        let urgent = UrgentConfiguration(destinations: [], stateDirectory: configuration.stateDirectory,
-                                         spoolMaxBytes: configuration.spoolMaxBytes,
-                                         requestTimeoutMillis: configuration.requestTimeoutMillis,
-                                         retry: configuration.retry, maxRequestBytes: configuration.maxRequestBytes,
-                                         log: configuration.log)
-        delivery = UrgentDelivery(destination: try UrgentDestination(configuration.url), spool: spool,
-                                  configuration: urgent, transport: transport, label: "clickhouse")
+        delivery = DeliveryLane(name: configuration.url, spool: spool, transport: transport,
+                                settings: DeliverySettings(label: "clickhouse", retry: configuration.retry,
+                                                           maxRequestBytes: configuration.maxRequestBytes,
+                                                           log: configuration.log))
         delivery.start()
     }
 
     deinit { close() }
 
     public func submit(_ lines: UnsafeBufferPointer<UInt8>, count: Int) {
-        guard count > 0 else { return }
-        spool.append(lines, count: count)
+        delivery.submit(lines, count: count)
     }
 
     public func drain(timeoutMillis: Int) -> Bool {
-        let deadline = Date().addingTimeInterval(Double(timeoutMillis) / 1000)
-        let c = spool.condition
-        c.lock()
-        while spool.pendingEntries > 0, Date() < deadline { _ = c.wait(until: deadline) }
-        c.unlock()
-        return spool.counts.pending == 0
+        delivery.drain(until: Date().addingTimeInterval(Double(timeoutMillis) / 1000))
+    }
+
+    // MARK: Sink
+
+    public var exitSummary: String? { summary }
+
+    public var name: String { "clickhouse" }
+
+    public func accept(_ batch: CompressedBatch, lines: UnsafeBufferPointer<UInt8>, count: Int) throws {
+        submit(lines, count: count)
+    }
+
+    /// The spool commits in groups: its fsync runs off the delivery queue.
+    public func flush(_ done: @escaping @Sendable (Error?) -> Void) {
+        DispatchQueue.global().async { [self] in
+            do { try sync(); done(nil) } catch { done(error) }
+        }
+    }
+
+    /// Waits up to the drain timeout for the inserts; what is left stays in the spool for the next start.
+    public func finish() throws -> Bool {
+        try sync()
+        return drain(timeoutMillis: configuration.drainTimeoutMillis)
+    }
+
+    public var health: SinkHealth {
+        var c = counters
+        let spooled = c.removeValue(forKey: "spooled") ?? 0
+        return SinkHealth(failingSinceMillis: failingSinceMillis,
+                          lastError: failingSinceMillis == nil ? nil : (lastError ?? "insert failing"),
+                          counters: c, gauges: ["spooled": spooled])
     }
 
     /// Stops the delivery thread and closes the spool (what is not inserted stays on disk for the next start).
@@ -57,8 +79,7 @@ public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
         closed = true
         closeLock.unlock()
         guard first else { return }
-        delivery.stop()
-        spool.close()
+        delivery.close()
     }
 
     /// Inserted, still spooled, refused (over the spool bound). Spooled lines that were not entries (left out
@@ -77,7 +98,7 @@ public final class ClickHouseSink: UrgentSink, @unchecked Sendable {
     }
 
     /// The spool commits in groups: fsync what is not yet on disk (before tail checkpoints move past it).
-    public func sync() throws { try spool.syncPending() }
+    public func sync() throws { try delivery.sync() }
 
     public var failingSinceMillis: Int64? { delivery.health.since }
 

@@ -7,12 +7,12 @@ import SegmentFormat
 /// columns have the documented types — checked in `system.columns` before the first insert — else
 /// `INSERT INTO db.table FORMAT JSONEachRow` (rows by ``ClickHouseRow``), which tolerates other column types.
 ///
-/// Used by one ``UrgentDelivery`` thread in place of ``HTTPTransport``. A 200 answer means the server has
+/// Used by one ``DeliveryLane`` thread in place of ``HTTPTransport``. A 200 answer means the server has
 /// written the rows: the delivery thread then commits the spool. Any other answer (the exception text is in
 /// the error), a timeout or a broken connection throws, and the batch is retried with backoff. With
 /// `createTable` the first attempt first runs `CREATE TABLE IF NOT EXISTS`, so a server that is down at start
 /// is no error.
-final class ClickHouseTransport: UrgentTransport {
+final class ClickHouseTransport: DeliveryTransport {
     let configuration: ClickHouseConfiguration
     private let connection: HTTPConnection
     private let insertTarget: String
@@ -51,7 +51,7 @@ final class ClickHouseTransport: UrgentTransport {
     /// Rows and compression are made ahead, on the delivery's read-ahead thread, once the format is known.
     var preparesAhead: Bool { true }
 
-    func prepare(_ batch: inout UrgentSpool.Batch) {
+    func prepare(_ batch: inout DeliverySpool.Batch) {
         counterLock.lock()
         let binary = rowBinary
         counterLock.unlock()
@@ -59,7 +59,7 @@ final class ClickHouseTransport: UrgentTransport {
         batch.prepared = Insert(batch, binary: binary, compressor: aheadCompressor)
     }
 
-    func deliver(_ batch: UrgentSpool.Batch) throws {
+    func deliver(_ batch: DeliverySpool.Batch) throws {
         if !tableReady {
             try createTable()
             tableReady = true
@@ -89,7 +89,7 @@ final class ClickHouseTransport: UrgentTransport {
         let body: ByteBuffer
         let headers: String
 
-        init(_ batch: UrgentSpool.Batch, binary: Bool, compressor: GzipMemberCompressor?) {
+        init(_ batch: DeliverySpool.Batch, binary: Bool, compressor: GzipMemberCompressor?) {
             let rowBytes = ByteBuffer(capacity: batch.bytes.count + batch.count * 16 + 4096)
             let made = batch.bytes.withUnsafeBufferPointer {
                 binary ? ClickHouseRowBinary.append(lines: $0, to: rowBytes) : ClickHouseRow.append(lines: $0, to: rowBytes)

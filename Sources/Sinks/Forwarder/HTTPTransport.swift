@@ -2,7 +2,7 @@
 ///
 /// Blocking, on its destination's delivery thread. 2xx = delivered; any other status, a timeout or a broken
 /// connection throws (the batch is retried). Connection handling is `HTTPConnection`'s.
-final class HTTPTransport: UrgentTransport {
+final class HTTPTransport: DeliveryTransport {
     let destination: UrgentDestination
     let timeoutMillis: Int
     private let headers: String
@@ -18,7 +18,7 @@ final class HTTPTransport: UrgentTransport {
         connection = HTTPConnection(host: destination.host, port: destination.port, tls: destination.tls ? tls : nil)
     }
 
-    func deliver(_ batch: UrgentSpool.Batch) throws {
+    func deliver(_ batch: DeliverySpool.Batch) throws {
         let answer = try batch.bytes.withUnsafeBytes {
             try connection.post(destination.target, body: $0, headers: headers, timeoutMillis: timeoutMillis)
         }

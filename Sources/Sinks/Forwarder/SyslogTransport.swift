@@ -3,7 +3,7 @@
 ///
 /// Delivery means written to the socket: syslog has no acknowledgement. A send error (a refused UDP port, a
 /// reset TCP connection) throws and the batch is retried whole on a new socket.
-final class SyslogTransport: UrgentTransport {
+final class SyslogTransport: DeliveryTransport {
     let destination: UrgentDestination
     let timeoutMillis: Int
     /// Longest datagram sent; longer messages are cut (what fits in a UDP datagram).
@@ -15,7 +15,7 @@ final class SyslogTransport: UrgentTransport {
         self.timeoutMillis = timeoutMillis
     }
 
-    func deliver(_ batch: UrgentSpool.Batch) throws {
+    func deliver(_ batch: DeliverySpool.Batch) throws {
         let deadline = monotonicMillis() + Int64(timeoutMillis)
         let udp = destination.kind == .syslogUDP
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// One `--urgent URL`: where urgent entries go and how.
 ///
@@ -50,12 +51,7 @@ public struct UrgentDestination: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A directory name for this destination's spool: readable, unique per URL.
-    var spoolName: String {
-        let readable = String(url.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) && $0.isASCII ? Character($0) : "_" }.prefix(60))
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a
-        for b in url.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return readable + "-" + String(hash, radix: 16)
-    }
+    var spoolName: String { DeliverySpool.folderName(for: url) }
 }
 
 /// Invalid urgent settings, each naming the offending value.
@@ -92,13 +88,20 @@ public struct UrgentConfiguration: Sendable {
     public var maxRequestBytes: Int
     /// Diagnostics (stderr by default).
     public var log: @Sendable (String) -> Void
+    /// Entries at or above this level take the urgent path.
+    public var level: Level
+    /// How long the end of a run waits for delivery; what is left stays in the spools.
+    public var drainTimeoutMillis: Int
 
-    public init(destinations: [UrgentDestination], stateDirectory: String, spoolMaxBytes: Int = 1 << 30,
+    public init(destinations: [UrgentDestination], stateDirectory: String, level: Level = .error,
+                drainTimeoutMillis: Int = 10_000, spoolMaxBytes: Int = 1 << 30,
                 requestTimeoutMillis: Int = 5000, headers: [(name: String, value: String)] = [],
                 tls: TLSOptions = TLSOptions(), retry: RetryPolicy = RetryPolicy(), maxRequestBytes: Int = 1 << 20,
-                log: @escaping @Sendable (String) -> Void = UrgentConfiguration.stderr) {
+                log: @escaping @Sendable (String) -> Void = DeliveryLog.stderr) {
         self.destinations = destinations
         self.stateDirectory = stateDirectory
+        self.level = level
+        self.drainTimeoutMillis = drainTimeoutMillis
         self.spoolMaxBytes = spoolMaxBytes
         self.requestTimeoutMillis = requestTimeoutMillis
         self.headers = headers
@@ -126,15 +129,8 @@ public struct UrgentConfiguration: Sendable {
         return (name, value)
     }
 
-    public static let stderr: @Sendable (String) -> Void = { text in
-        let line = Array(("logpipe: " + text + "\n").utf8)
-        line.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = write(2, raw.baseAddress! + off, raw.count - off)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-                off += n
-            }
-        }
+    /// The delivery engine's settings for these destinations.
+    var delivery: DeliverySettings {
+        DeliverySettings(label: "urgent", retry: retry, maxRequestBytes: maxRequestBytes, log: log)
     }
 }

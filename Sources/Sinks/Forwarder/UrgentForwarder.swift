@@ -3,26 +3,30 @@ import Pipeline
 
 /// The urgent path's sink: copies each urgent entry to every `--urgent` destination, durably and in order.
 ///
-/// `submit` appends the entries to each destination's ``UrgentSpool`` and fdatasyncs before returning — that
-/// is what *accepted* means; each destination's ``UrgentDelivery`` thread then sends them in order with
+/// `submit` appends the entries to each destination's ``DeliveryLane`` (its spool fdatasyncs before returning —
+/// that is what *accepted* means); each lane's thread then sends them in order with
 /// retries, independently of the others, so a dead receiver slows neither the pipeline nor the other
 /// destinations. Entries beyond a spool's bound are refused loudly (stderr + counter). At start, entries an
 /// earlier run left in a spool are sent first.
-public final class UrgentForwarder: UrgentSink, @unchecked Sendable {
-    let deliveries: [UrgentDelivery]
+public final class UrgentForwarder: Sink, @unchecked Sendable {
+    let deliveries: [DeliveryLane]
+    public let configuration: UrgentConfiguration
     private let closeLock = NSLock()
     private var closed = false
 
     /// Opens (recovering) the spools and starts one delivery thread per destination.
     public init(configuration: UrgentConfiguration) throws {
-        var deliveries: [UrgentDelivery] = []
+        var deliveries: [DeliveryLane] = []
         var seen = Set<String>()
         for destination in configuration.destinations where seen.insert(destination.url).inserted {
             let dir = configuration.stateDirectory + "/urgent/" + destination.spoolName
-            let spool = try UrgentSpool(directory: dir, maxBytes: configuration.spoolMaxBytes, log: configuration.log)
-            deliveries.append(UrgentDelivery(destination: destination, spool: spool, configuration: configuration))
+            let spool = try DeliverySpool(directory: dir, maxBytes: configuration.spoolMaxBytes, log: configuration.log)
+            deliveries.append(DeliveryLane(name: destination.url, spool: spool,
+                                           transport: destination.makeTransport(configuration: configuration),
+                                           settings: configuration.delivery))
         }
         self.deliveries = deliveries
+        self.configuration = configuration
         for d in deliveries { d.start() }
     }
 
@@ -30,18 +34,12 @@ public final class UrgentForwarder: UrgentSink, @unchecked Sendable {
 
     public func submit(_ lines: UnsafeBufferPointer<UInt8>, count: Int) {
         guard count > 0 else { return }
-        for d in deliveries { d.spool.append(lines, count: count) }
+        for d in deliveries { d.submit(lines, count: count) }
     }
 
     public func drain(timeoutMillis: Int) -> Bool {
         let deadline = Date().addingTimeInterval(Double(timeoutMillis) / 1000)
-        for d in deliveries {
-            let c = d.spool.condition
-            c.lock()
-            while d.spool.pendingEntries > 0, Date() < deadline { _ = c.wait(until: deadline) }
-            c.unlock()
-        }
-        return deliveries.allSatisfy { $0.spool.counts.pending == 0 }
+        return deliveries.map { $0.drain(until: deadline) }.allSatisfy { $0 }
     }
 
     /// Stops the delivery threads and closes the spools (what is undelivered stays on disk).
@@ -51,15 +49,43 @@ public final class UrgentForwarder: UrgentSink, @unchecked Sendable {
         closed = true
         closeLock.unlock()
         guard first else { return }
-        for d in deliveries { d.stop() }
-        for d in deliveries { d.spool.close() }
+        for d in deliveries { d.stop() } // all stop at once, then their spools close
+        for d in deliveries { d.close() }
+    }
+
+    // MARK: Sink
+
+    public var exitSummary: String? { summary }
+
+    public var name: String { "urgent" }
+    public var route: Route { .atLeast(configuration.level) }
+
+    public func accept(_ batch: CompressedBatch, lines: UnsafeBufferPointer<UInt8>, count: Int) throws {
+        submit(lines, count: count)
+    }
+
+    /// Every append is fdatasynced before `submit` returns: what was accepted is already durable.
+    public func flush(_ done: @escaping @Sendable (Error?) -> Void) { done(nil) }
+    public func sync() throws {}
+
+    /// Waits up to the drain timeout for delivery; what is left stays in the spools for the next start.
+    public func finish() throws -> Bool {
+        drain(timeoutMillis: configuration.drainTimeoutMillis)
+    }
+
+    public var health: SinkHealth {
+        var c = counters
+        let spooled = c.removeValue(forKey: "spooled") ?? 0
+        return SinkHealth(failingSinceMillis: failingSinceMillis,
+                          lastError: failingSinceMillis == nil ? nil : (lastError ?? "delivery failing"),
+                          counters: c, gauges: ["spooled": spooled])
     }
 
     /// Per destination: delivered, still spooled, refused.
     public var counts: [(destination: String, delivered: Int, spooled: Int, refused: Int)] {
         deliveries.map { d in
             let c = d.spool.counts
-            return (d.destination.url, c.delivered, c.pending, c.refused)
+            return (d.name, c.delivered, c.pending, c.refused)
         }
     }
 
@@ -77,7 +103,7 @@ public final class UrgentForwarder: UrgentSink, @unchecked Sendable {
     }
 
     public var lastError: String? {
-        deliveries.compactMap { d in d.health.since == nil ? nil : d.health.error.map { "\(d.destination.url): \($0)" } }.first
+        deliveries.compactMap { d in d.health.since == nil ? nil : d.health.error.map { "\(d.name): \($0)" } }.first
     }
 
     public var summary: String {

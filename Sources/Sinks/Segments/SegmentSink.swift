@@ -28,17 +28,6 @@ public struct SegmentOptions: Sendable {
     }
 }
 
-/// A batch ready for the sink: its entries and their compressed frame.
-public struct CompressedBatch: Sendable {
-    public let encoded: EncodedBatch
-    public let frame: ByteBuffer
-
-    public init(encoded: EncodedBatch, frame: ByteBuffer) {
-        self.encoded = encoded
-        self.frame = frame
-    }
-}
-
 /// Writes batches into rotating segment files with manifests and retention.
 ///
 /// Threading: called from the pipeline's serial delivery queue only; a full segment is finalized on a background
@@ -47,7 +36,7 @@ public struct CompressedBatch: Sendable {
 /// finalized before it), and every segment
 /// before its `.open` → final rename; the manifest is written after that (temp file + rename). Rotation is exact: a batch that would cross
 /// `maxEntries` or `maxBytes` is split at an entry boundary and its parts recompressed.
-public final class SegmentSink: @unchecked Sendable {
+public final class SegmentSink: Sink, @unchecked Sendable {
     public let options: SegmentOptions
     private var current: OpenSegment?
     private var nextSequence: Int
@@ -150,10 +139,13 @@ public final class SegmentSink: @unchecked Sendable {
     }
 
     /// Finalizes the open segment (if any) and waits for every finalization to complete.
-    public func finish() throws {
+    /// Finalizes the open segment and waits for every finalization; true (segments keep nothing for later).
+    @discardableResult
+    public func finish() throws -> Bool {
         try finalizeCurrent()
         finalizer.sync {}
         try rethrowFinalizeError()
+        return true
     }
 
     private func rethrowFinalizeError() throws {

@@ -50,60 +50,23 @@ struct ReplayCommand: ParsableCommand {
             throw ValidationError("replay --out must not be the archive being replayed (\(out))")
         }
         let explicitState = given.contains { $0 == "--state-dir" || $0.hasPrefix("--state-dir=") }
-        let state = explicitState ? try ReplayState(directory: settings.stateDir, files: files) : nil
-        let pipeline = RunPipeline(settings: settings)
-        try RunCommand.attachUrgent(urgent, stateDir: settings.stateDir, to: pipeline)
-        try RunCommand.attachClickHouse(clickhouse, stateDir: settings.stateDir, to: pipeline)
-        let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: pipeline.newSessionId())
-        source.skipLines = state?.linesDone ?? [:]
-        source.pool = pipeline.rawPool
+        let cursor: ReplayCursor?
+        do { cursor = explicitState ? try ReplayCursor(directory: settings.stateDir, files: files) : nil } catch {
+            throw RuntimeFailure("\(error)")
+        }
+        let outputs = try RunCommand.outputs(urgent, clickhouse, stateDir: settings.stateDir)
+        let rawPool = BufferPool()
+        let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: RunPipeline.newSessionId(),
+                                         cursor: cursor)
+        source.pool = rawPool
         let progress = isatty(2) != 0 ? ReplayProgress() : nil
         source.progress = { done, total in progress?.update(done: done, total: total) }
-        var delivered: [String: Int] = [:]
-        let summary = try pipeline.run(source: { stop, emit in
-            try source.run(stop: stop, emit: emit)
-            return source.stats
-        }, delivered: { batch in
-            delivered[batch.origin.name, default: 0] += batch.stats.linesIn
-            progress?.count(entries: batch.stats.linesIn)
-        })
+        let parts = try RunTopologyBuilder.build(settings: settings, sources: [source], rawPool: rawPool, outputs: outputs,
+                                                 delivered: { batch in progress?.count(entries: batch.stats.linesIn) })
+        let summary = try RunPipeline(parts, reload: nil).run()
         progress?.finish()
-        if let state, summary.failure == nil { try state.save(adding: delivered) }
         StandardError.line(summary.line.replacingOccurrences(of: "lines in", with: "entries replayed"))
         if let failure = summary.failure { throw RuntimeFailure(failure) }
-    }
-}
-
-/// The resume point of a replay: lines delivered per file, in `<state-dir>/replay-<key>.json` (the key names
-/// the set of files), written atomically.
-struct ReplayState {
-    let path: String
-    var linesDone: [String: Int]
-
-    init(directory: String, files: [String]) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in files.joined(separator: "\n").utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        path = directory + "/replay-" + String(hash, radix: 16) + ".json"
-        if let data = FileManager.default.contents(atPath: path) {
-            guard let done = try? JSONDecoder().decode([String: Int].self, from: data) else {
-                throw RuntimeFailure("replay state \(path) is unreadable: move it away to start over")
-            }
-            linesDone = done
-        } else {
-            linesDone = [:]
-        }
-    }
-
-    func save(adding delivered: [String: Int]) throws {
-        var all = linesDone
-        for (k, v) in delivered { all[k, default: 0] += v }
-        let data = try JSONEncoder().encode(all)
-        do {
-            try data.withUnsafeBytes { try AtomicFile.write($0, to: path, mode: 0o600, fsync: false) }
-        } catch let f as AtomicFile.Failure {
-            throw RuntimeFailure("cannot \(f.operation) \(f.path): \(String(cString: strerror(f.errno)))")
-        }
     }
 }
 

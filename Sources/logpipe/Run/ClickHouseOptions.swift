@@ -98,8 +98,9 @@ struct ClickHouseOptions: ParsableArguments {
 
     /// The sink (spool opened and recovered, delivery thread started); nil without --clickhouse.
     /// Throws `RuntimeFailure` when the state directory cannot be used.
-    func makeSink(stateDir: String) throws -> UrgentSink? {
-        guard let configuration = try resolve(stateDir: stateDir) else { return nil }
+    func makeSink(stateDir: String) throws -> ClickHouseSink? {
+        guard var configuration = try resolve(stateDir: stateDir) else { return nil }
+        configuration.drainTimeoutMillis = try drainTimeoutMillis()
         if configuration.tls?.verify == false {
             Diagnostics.logger.warning("clickhouse: --clickhouse-insecure: the certificate of \(configuration.url) is NOT verified (anyone on the path can read and change what is sent)")
         }

@@ -28,29 +28,22 @@ struct RunCommand: ParsableCommand {
         let settings = try options.resolve()
         Diagnostics.configure(level: options.logLevel)
         FileTailSource.log = { Diagnostics.logger.warning("\($0)") }
-        let pipeline = RunPipeline(settings: settings)
-        pipeline.reloadSettings = { try Self.rereadSettings() }
-        try Self.attachUrgent(urgent, stateDir: settings.stateDir, to: pipeline)
-        try Self.attachClickHouse(clickhouse, stateDir: settings.stateDir, to: pipeline)
-        let summary = try pipeline.run()
+        let outputs = try Self.outputs(urgent, clickhouse, stateDir: settings.stateDir)
+        let parts = try RunTopologyBuilder.build(settings: settings, outputs: outputs)
+        let summary = try RunPipeline(parts, reload: { try Self.rereadSettings() }).run()
         StandardError.line(summary.line)
         if let failure = summary.failure { throw RuntimeFailure(failure) }
     }
 
-    /// Starts the urgent forwarder (when --urgent is given) and hands it to the pipeline.
-    static func attachUrgent(_ urgent: UrgentOptions, stateDir: String, to pipeline: RunPipeline) throws {
-        let resolved = try urgent.resolve(stateDir: stateDir)
-        pipeline.urgent = try urgent.makeSink(stateDir: stateDir)
-        pipeline.urgentLevel = resolved.level
-        pipeline.urgentDrainMillis = resolved.drainTimeoutMillis
-        pipeline.incidentWindowMillis = pipeline.settings.incidentWindowMillis
-    }
-
-    /// Starts the ClickHouse sink (when --clickhouse is given): it receives every entry.
-    static func attachClickHouse(_ options: ClickHouseOptions, stateDir: String, to pipeline: RunPipeline) throws {
-        pipeline.clickhouse = try options.makeSink(stateDir: stateDir)
-        pipeline.clickhouseDrainMillis = try options.drainTimeoutMillis()
-        pipeline.writeSegments = !(options.clickhouseOnly && pipeline.clickhouse != nil)
+    /// Starts the sinks besides segment files that the command line asks for: the urgent forwarder (with
+    /// --urgent) and ClickHouse (with --clickhouse, which receives every entry).
+    static func outputs(_ urgent: UrgentOptions, _ clickhouse: ClickHouseOptions,
+                        stateDir: String) throws -> RunTopologyBuilder.Outputs {
+        var outputs = RunTopologyBuilder.Outputs()
+        outputs.urgent = try urgent.makeSink(stateDir: stateDir)
+        outputs.clickhouse = try clickhouse.makeSink(stateDir: stateDir)
+        outputs.segments = !(clickhouse.clickhouseOnly && outputs.clickhouse != nil)
+        return outputs
     }
 
     /// SIGHUP: the same command line again (with its config file re-read when one is given).

@@ -61,7 +61,8 @@ struct UrgentOptions: ParsableArguments {
             }
             if destinations.contains(where: \.tls) { try UrgentConfiguration.checkTLS(tls) }
             let configuration = destinations.isEmpty ? nil : UrgentConfiguration(
-                destinations: destinations, stateDirectory: stateDir, spoolMaxBytes: spoolMax,
+                destinations: destinations, stateDirectory: stateDir, level: level, drainTimeoutMillis: drain,
+                spoolMaxBytes: spoolMax,
                 requestTimeoutMillis: timeout, headers: parsedHeaders, tls: tls)
             return Resolved(level: level, drainTimeoutMillis: drain, configuration: configuration)
         } catch let e as UrgentConfigError {
@@ -71,7 +72,7 @@ struct UrgentOptions: ParsableArguments {
 
     /// The forwarder (spools opened and recovered, delivery threads started); nil without --urgent.
     /// Throws `RuntimeFailure` when the state directory cannot be used.
-    func makeSink(stateDir: String) throws -> UrgentSink? {
+    func makeSink(stateDir: String) throws -> UrgentForwarder? {
         guard var configuration = try resolve(stateDir: stateDir).configuration else { return nil }
         // The forwarder's diagnostics go through logpipe's logger (--log-level), one line each.
         configuration.log = { Diagnostics.logger.warning("\($0)") }

@@ -3,14 +3,14 @@ import Foundation
 import Glibc
 #endif
 
-extension UrgentSpool {
+extension DeliverySpool {
     /// Rebuilds the state from disk: validates every file still holding undelivered entries, moves damage to
     /// `quarantine/` (keeping the valid records before it), and places the committed position.
     func recover() throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var seqs = names.compactMap(Self.sequence(ofSpoolFile:)).sorted()
         for n in names where n.hasSuffix(".spool") && Self.sequence(ofSpoolFile: n) == nil {
-            log("urgent spool \(directory): ignoring \(n) (not a spool file name: 16 digits, then .spool)")
+            log("spool \(directory): ignoring \(n) (not a spool file name: 16 digits, then .spool)")
         }
         var position = readCommitted(firstSeq: seqs.first ?? 1)
         // Files wholly before the committed one were delivered (their deletion did not happen before a stop).
@@ -25,7 +25,7 @@ extension UrgentSpool {
             var ends = scan.ends
             if seq == position.file {
                 if position.offset != SpoolRecord.magic.count, !ends.contains(position.offset) {
-                    log("urgent spool \(directory): committed offset \(position) is not on an entry boundary; " +
+                    log("spool \(directory): committed offset \(position) is not on an entry boundary; " +
                         "re-sending \(path(seq)) from its start (receivers drop duplicates by requestId)")
                     quarantine(directory + "/committed", reason: "offset not on an entry boundary", copy: true)
                     position.offset = SpoolRecord.magic.count
@@ -42,7 +42,7 @@ extension UrgentSpool {
             position = Position(file: first.seq, offset: SpoolRecord.magic.count)
         }
         restore(committed: position, pendingEntries: entries, pendingBytes: bytes)
-        if entries > 0 { log("urgent spool \(directory): \(entries) undelivered entr\(entries == 1 ? "y" : "ies") from an earlier run go first") }
+        if entries > 0 { log("spool \(directory): \(entries) undelivered entr\(entries == 1 ? "y" : "ies") from an earlier run go first") }
         // Fully delivered files are removed as the next file is created.
         while files.count > 0, files[0].size <= committed.offset, files[0].seq == committed.file {
             unlink(path(files.removeFirst().seq))
@@ -69,7 +69,7 @@ extension UrgentSpool {
             return Position(file: f, offset: o)
         }
         quarantine(p, reason: "unreadable committed offset", copy: false)
-        log("urgent spool \(directory): re-sending every spooled entry (receivers drop duplicates by requestId)")
+        log("spool \(directory): re-sending every spooled entry (receivers drop duplicates by requestId)")
         return start
     }
 
@@ -87,7 +87,7 @@ extension UrgentSpool {
         defer { Glibc.close(fd) }
         let ok = data.withUnsafeBytes { write(fd, $0.baseAddress!, scan.validEnd) == scan.validEnd } && fsync(fd) == 0
         guard ok else { return nil }
-        log("urgent spool: kept the \(scan.ends.count) whole entr\(scan.ends.count == 1 ? "y" : "ies") before the damage in \(p)" +
+        log("spool: kept the \(scan.ends.count) whole entr\(scan.ends.count == 1 ? "y" : "ies") before the damage in \(p)" +
             (moved.map { " (the damaged file is \($0))" } ?? ""))
         return scan
     }
@@ -100,7 +100,7 @@ extension UrgentSpool {
         let target = dir + "/" + (file as NSString).lastPathComponent + ".\(Int64(Date().timeIntervalSince1970 * 1000))"
         let done = copy ? (try? FileManager.default.copyItem(atPath: file, toPath: target)) != nil
                         : rename(file, target) == 0
-        log("urgent spool: \(file) is damaged (\(reason)); " + (done ? "moved to \(target)" : "could not move it aside") + "; continuing")
+        log("spool: \(file) is damaged (\(reason)); " + (done ? "moved to \(target)" : "could not move it aside") + "; continuing")
         return done ? target : nil
     }
 }

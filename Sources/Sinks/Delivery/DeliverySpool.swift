@@ -4,7 +4,8 @@ import Pipeline
 import Glibc
 #endif
 
-/// The durable, append-only queue of one urgent destination, in `<state-dir>/urgent/<destination>/`.
+/// The durable, append-only queue of one delivery lane (an urgent destination in `<state-dir>/urgent/<name>/`,
+/// a ClickHouse table in `<state-dir>/clickhouse/<name>/`).
 ///
 /// Files `<16-digit sequence>.spool` (framing in ``SpoolRecord``) roll over at `rollBytes`; `committed` holds
 /// `<sequence> <offset>`: everything before it was delivered. A file wholly behind the committed position is
@@ -17,7 +18,7 @@ import Glibc
 ///
 /// Threading: one appending thread (the forwarder's `submit`) and one delivery thread (`read`/`commit`); the
 /// appender publishes new data under `condition`, which also wakes waiters in `drain`.
-public final class UrgentSpool: @unchecked Sendable {
+public final class DeliverySpool: @unchecked Sendable {
     /// A place in the spool: file sequence and byte offset in that file.
     public struct Position: Comparable, Sendable, CustomStringConvertible {
         public var file: Int
@@ -36,7 +37,7 @@ public final class UrgentSpool: @unchecked Sendable {
         public var start: Position
         public var end: Position
         public var count: Int { lineEnds.count }
-        /// What the transport made of the entries ahead of their turn (``UrgentTransport/prepare(_:)``).
+        /// What the transport made of the entries ahead of their turn (``DeliveryTransport/prepare(_:)``).
         var prepared: AnyObject?
 
         init(start: Position) {
@@ -90,10 +91,10 @@ public final class UrgentSpool: @unchecked Sendable {
         self.committed = Position(file: 1, offset: SpoolRecord.magic.count)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         lockFD = open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lockFD >= 0 else { throw UrgentConfigError.spool("cannot open \(directory)/lock: \(String(cString: strerror(errno)))") }
+        guard lockFD >= 0 else { throw DeliveryError.spool("cannot open \(directory)/lock: \(String(cString: strerror(errno)))") }
         guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
             Glibc.close(lockFD)
-            throw UrgentConfigError.spool("the urgent spool \(directory) is in use by another logpipe (use another --state-dir)")
+            throw DeliveryError.spool("the spool \(directory) is in use by another logpipe (use another --state-dir)")
         }
         directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         try recover()
@@ -106,11 +107,17 @@ public final class UrgentSpool: @unchecked Sendable {
 
     /// Closes the files and releases the spool's lock; the spool stays on disk.
     public func close() {
-        do { try syncPending() } catch { log("urgent spool: \(error)") }
+        do { try syncPending() } catch { log("spool: \(error)") }
         syncLock.lock(); defer { syncLock.unlock() } // no fdatasync runs on the descriptors closed here
         condition.lock(); defer { condition.unlock() }
         for fd in [appendFD, lockFD, directoryFD, readFD?.fd ?? -1] where fd >= 0 { Glibc.close(fd) }
         appendFD = -1; lockFD = -1; directoryFD = -1; readFD = nil
+    }
+
+    /// A folder name for the spool of `key` (a URL, a server and table): readable, unique per key, stable.
+    public static func folderName(for key: String) -> String {
+        let readable = String(key.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) && $0.isASCII ? Character($0) : "_" }.prefix(60))
+        return readable + "-" + String(FNV1a.hash(key), radix: 16)
     }
 
     func path(_ seq: Int) -> String { directory + "/" + String(format: "%016d.spool", seq) }
@@ -182,7 +189,7 @@ public final class UrgentSpool: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         if size + records.count >= rollBytes {
-            do { try startFile(seq: seq + 1) } catch { log("urgent spool: \(error); appending to \(path(seq)) instead") }
+            do { try startFile(seq: seq + 1) } catch { log("spool: \(error); appending to \(path(seq)) instead") }
         }
         return nil
     }
@@ -191,11 +198,11 @@ public final class UrgentSpool: @unchecked Sendable {
     private func startFile(seq: Int) throws {
         let p = path(seq)
         let fd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw UrgentConfigError.spool("cannot create \(p): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw DeliveryError.spool("cannot create \(p): \(String(cString: strerror(errno)))") }
         let ok = SpoolRecord.magic.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) == $0.count } && fsync(fd) == 0
         guard ok else {
             let e = errno; Glibc.close(fd); unlink(p)
-            throw UrgentConfigError.spool("cannot create \(p): \(String(cString: strerror(e)))")
+            throw DeliveryError.spool("cannot create \(p): \(String(cString: strerror(e)))")
         }
         if directoryFD >= 0 { fsync(directoryFD) }
         syncLock.lock()
@@ -214,7 +221,7 @@ public final class UrgentSpool: @unchecked Sendable {
         // Without group commit every append synced itself before returning: nothing can be pending, and the
         // delivery thread must not take the sync lock from under an append's own fdatasync.
         guard syncIntervalMillis > 0 else { return }
-        if let error = syncWritten() { throw UrgentConfigError.spool("cannot fsync \(directory): \(error)") }
+        if let error = syncWritten() { throw DeliveryError.spool("cannot fsync \(directory): \(error)") }
     }
 
     /// Makes every append written so far durable; the error text when the fdatasync failed.
@@ -239,7 +246,7 @@ public final class UrgentSpool: @unchecked Sendable {
         let total = refused, since = refusedSinceLog
         if report { lastRefusalLog = now; refusedSinceLog = 0 }
         condition.unlock()
-        if report { log("urgent spool \(directory): REFUSED \(since) entr\(since == 1 ? "y" : "ies") (\(total) in total): \(reason)") }
+        if report { log("spool \(directory): REFUSED \(since) entr\(since == 1 ? "y" : "ies") (\(total) in total): \(reason)") }
         return (0, n)
     }
 
@@ -362,7 +369,7 @@ public final class UrgentSpool: @unchecked Sendable {
         do {
             try text.withUnsafeBytes { try AtomicFile.write($0, to: directory + "/committed", mode: 0o600, fsync: false) }
         } catch {
-            log("urgent spool \(directory): cannot record the committed offset: \(error)")
+            log("spool \(directory): cannot record the committed offset: \(error)")
         }
     }
 

@@ -1,39 +1,66 @@
 import Foundation
 
-/// One destination's delivery thread: reads the spool in order from its committed position, hands batches to
-/// the transport, commits on success, and backs off (``RetryPolicy``) on failure.
+/// The one delivery engine of every network output: a durable ``DeliverySpool`` and a thread that reads it in
+/// order from its committed position, hands batches to a ``DeliveryTransport``, commits on success and backs off
+/// (``RetryPolicy``) on failure. The urgent forwarder runs one lane per destination; ClickHouse runs one.
 ///
 /// Each request carries everything pending when the previous one finished (up to `maxRequestBytes`), so a
 /// backlog drains in few requests while a lone ERROR leaves at once. Failures are logged when delivery stops
 /// working and when it works again, not per attempt.
-final class UrgentDelivery: @unchecked Sendable {
-    let destination: UrgentDestination
-    let spool: UrgentSpool
-    private let transport: UrgentTransport
+///
+/// Threading: `submit` from one appending thread (the pipeline's delivery queue); `drain`, `close` and the
+/// health getters from any thread.
+public final class DeliveryLane: @unchecked Sendable {
+    /// What this lane delivers to (a URL), for log lines and summaries.
+    public let name: String
+    let spool: DeliverySpool
+    private let transport: DeliveryTransport
     private let retry: RetryPolicy
     private let maxRequestBytes: Int
     private let log: @Sendable (String) -> Void
     /// Guarded by `spool.condition`.
     private var stopping = false
     private var finished = false
+    private var started = false
     private(set) var failures = 0
     /// Since when delivery has been failing (wall clock, epoch ms) and why; guarded by `spool.condition`.
     private(set) var failingSinceWallMillis: Int64?
     private(set) var lastError: String?
-
     /// What the log lines call this path ("urgent", "clickhouse").
     private let label: String
 
-    /// `transport`: another kind of receiver (ClickHouse); by default the one the destination's URL names.
-    init(destination: UrgentDestination, spool: UrgentSpool, configuration: UrgentConfiguration,
-         transport: UrgentTransport? = nil, label: String = "urgent") {
-        self.destination = destination
+    init(name: String, spool: DeliverySpool, transport: DeliveryTransport, settings: DeliverySettings) {
+        self.name = name
         self.spool = spool
-        self.transport = transport ?? destination.makeTransport(configuration: configuration)
-        self.label = label
-        self.retry = configuration.retry
-        self.maxRequestBytes = configuration.maxRequestBytes
-        self.log = configuration.log
+        self.transport = transport
+        self.label = settings.label
+        self.retry = settings.retry
+        self.maxRequestBytes = settings.maxRequestBytes
+        self.log = settings.log
+    }
+
+    /// Spools `count` lines (each ending in `\n`): accepted once written (and synced, as the spool says).
+    func submit(_ lines: UnsafeBufferPointer<UInt8>, count: Int) {
+        guard count > 0 else { return }
+        spool.append(lines, count: count)
+    }
+
+    /// Waits until `deadline` for everything submitted to be delivered; true when it was.
+    func drain(until deadline: Date) -> Bool {
+        let c = spool.condition
+        c.lock()
+        while spool.pendingEntries > 0, Date() < deadline { _ = c.wait(until: deadline) }
+        c.unlock()
+        return spool.counts.pending == 0
+    }
+
+    /// Makes everything submitted so far durable (a spool that commits in groups fsyncs now).
+    func sync() throws { try spool.syncPending() }
+
+    /// Stops the thread and closes the spool (what is undelivered stays on disk for the next start).
+    func close() {
+        stop()
+        spool.close()
     }
 
     /// (failing since, last error, failed attempts), read under the spool's lock.
@@ -45,6 +72,8 @@ final class UrgentDelivery: @unchecked Sendable {
     }
 
     func start() {
+        let c = spool.condition
+        c.lock(); started = true; c.unlock()
         let thread = Thread { [self] in run() }
         thread.name = "logpipe-\(label)"
         thread.start()
@@ -56,7 +85,7 @@ final class UrgentDelivery: @unchecked Sendable {
         c.lock()
         stopping = true
         c.broadcast()
-        while !finished { c.wait() }
+        while started, !finished { c.wait() }
         c.unlock()
     }
 
@@ -66,7 +95,7 @@ final class UrgentDelivery: @unchecked Sendable {
         // With a transport that prepares requests (ClickHouse: rows, compression), the next batch is read and
         // prepared on this queue while the current request is in flight.
         let readAhead = transport.preparesAhead ? DispatchQueue(label: "logpipe-\(label)-read-ahead") : nil
-        var ahead: UrgentSpool.Batch?
+        var ahead: DeliverySpool.Batch?
         // A batch that failed is retried as it is (read and prepared once), with the read-ahead made for it.
         var following: ReadAhead?
         while true {
@@ -91,7 +120,7 @@ final class UrgentDelivery: @unchecked Sendable {
             do {
                 try transport.deliver(batch)
                 if let since = failingSince {
-                    log("\(label) \(destination): delivering again after \(attempt) failed attempt(s) over \(monotonicMillis() - since) ms")
+                    log("\(label) \(name): delivering again after \(attempt) failed attempt(s) over \(monotonicMillis() - since) ms")
                 }
                 spool.commit(batch.end, count: batch.count)
                 readAhead?.sync {}
@@ -110,10 +139,10 @@ final class UrgentDelivery: @unchecked Sendable {
                 c.unlock()
                 if failingSince == nil {
                     failingSince = monotonicMillis()
-                    log("\(label) \(destination): delivery failed (\(error)); retrying with backoff, entries stay in the spool")
+                    log("\(label) \(name): delivery failed (\(error)); retrying with backoff, entries stay in the spool")
                 }
                 // A group-commit spool: what waits for the receiver is on disk.
-                do { try spool.syncPending() } catch { log("\(label) \(destination): \(error)") }
+                do { try spool.syncPending() } catch { log("\(label) \(name): \(error)") }
                 ahead = batch
                 following = next
                 sleep(millis: retry.delayMillis(attempt: attempt))
@@ -126,7 +155,7 @@ final class UrgentDelivery: @unchecked Sendable {
 
     /// The read-ahead batch when it starts where the spool's committed position now is (it does unless the
     /// committed position moved to a file that did not exist when the batch was read); nil when stopping.
-    private func takeAhead(_ ahead: inout UrgentSpool.Batch?) -> UrgentSpool.Batch? {
+    private func takeAhead(_ ahead: inout DeliverySpool.Batch?) -> DeliverySpool.Batch? {
         guard let b = ahead else { return nil }
         ahead = nil
         let c = spool.condition
@@ -136,7 +165,7 @@ final class UrgentDelivery: @unchecked Sendable {
     }
 
     /// Waits for pending entries; nil when stopping.
-    private func nextBatch() -> UrgentSpool.Batch? {
+    private func nextBatch() -> DeliverySpool.Batch? {
         let c = spool.condition
         while true {
             c.lock()
@@ -162,5 +191,5 @@ final class UrgentDelivery: @unchecked Sendable {
 
 /// The batch a read-ahead produced (written on the read-ahead queue, read after waiting for it).
 private final class ReadAhead: @unchecked Sendable {
-    var batch: UrgentSpool.Batch?
+    var batch: DeliverySpool.Batch?
 }

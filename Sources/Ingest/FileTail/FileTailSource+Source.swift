@@ -1,0 +1,18 @@
+import Pipeline
+
+/// Tailed files as a topology ``Source``: a batch's position is its file's fingerprint and the offset after its
+/// last line; acknowledged positions become checkpoints (`<state-dir>/checkpoints.json`), so a restart resumes
+/// after the last durable line.
+extension FileTailSource: Source {
+    public var name: String { "file:\(matcher.pattern)" }
+
+    public func acknowledge(_ positions: [SourcePosition]) throws {
+        try checkpoints.commit(positions, paths: pathsByKey())
+    }
+
+    public var exitSummary: String? { summary }
+
+    public var gauges: [SourceGauge] {
+        checkpointLag().map { SourceGauge("logpipe_checkpoint_lag_bytes", labels: [("file", $0.key)], Double($0.value), kind: .gauge) }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// End-to-end acknowledgements: a source position is acknowledged only when every sink that took the batch
+/// before it has made the batch durable (the model Vector calls end-to-end acknowledgements).
+///
+/// The delivery queue reports each batch's position once every sink accepted the batch (`written`). A *round*
+/// takes the positions written so far and asks every sink to make what it accepted durable (`flush` in the
+/// background, or `sync` at once for batches cut by time or end of input); when all sinks are done, the round's
+/// positions go to their sources' `acknowledge`. Rounds are committed in the order they started, so a position
+/// never moves back; after a failed round (a sink could not flush, a source could not record) nothing later is
+/// acknowledged: the run stops and the next start resumes from the last acknowledged position.
+///
+/// Threading: `written`, `flushInBackground` and `syncNow` on the delivery queue only; completions on any thread.
+public final class Acknowledgements: @unchecked Sendable {
+    private let sources: [Source]
+    private let sinks: [Sink]
+    /// The newest position per (source, key) written since the last round; delivery queue only.
+    private var pending: [Int: [String: SourcePosition]] = [:]
+    private let condition = NSCondition()
+    /// Guarded by `condition`.
+    private var started = 0, committed = 0
+    private var finished: [Int: (positions: [Int: [SourcePosition]], error: Error?)] = [:]
+    private var failure: Error?
+    private var acknowledgedCount = 0
+
+    public init(sources: [Source], sinks: [Sink]) {
+        self.sources = sources
+        self.sinks = sinks
+    }
+
+    /// Every sink has accepted the batch that ends at `position` (`position.source` indexes `sources`).
+    public func written(_ position: SourcePosition?) {
+        guard let p = position else { return }
+        pending[p.source, default: [:]][p.key] = p
+    }
+
+    /// Starts a round: every sink flushes in the background; the positions are acknowledged once all are done.
+    /// `failed` is called (any thread) when the round fails.
+    public func flushInBackground(failed: @escaping @Sendable (Error) -> Void) {
+        let (round, positions) = startRound()
+        let left = Countdown(sinks.count)
+        guard !sinks.isEmpty else { complete(round, positions, nil, failed); return }
+        for sink in sinks {
+            sink.flush { [self] error in
+                let (last, first) = left.done(error)
+                if last { complete(round, positions, first, failed) }
+            }
+        }
+    }
+
+    /// A round that runs now: every sink syncs before this returns; the positions are acknowledged once the
+    /// rounds before this one are. Throws the first sink's or source's failure.
+    public func syncNow() throws {
+        let (round, positions) = startRound()
+        var error: Error?
+        for sink in sinks where error == nil {
+            do { try sink.sync() } catch let e { error = e }
+        }
+        let box = ErrorBox()
+        complete(round, positions, error) { box.error = $0 }
+        if let e = error ?? box.error { throw e }
+    }
+
+    /// Waits until every round started has been committed or has failed; returns the first failure.
+    @discardableResult
+    public func waitForRounds() -> Error? {
+        condition.lock()
+        defer { condition.unlock() }
+        while committed < started { condition.wait() }
+        return failure
+    }
+
+    /// Positions acknowledged so far (counted per position, for tests and metrics).
+    public var acknowledged: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return acknowledgedCount
+    }
+
+    private func startRound() -> (Int, [Int: [SourcePosition]]) {
+        let positions = pending.mapValues { Array($0.values) }
+        pending.removeAll(keepingCapacity: true)
+        condition.lock()
+        defer { condition.unlock() }
+        started += 1
+        return (started - 1, positions)
+    }
+
+    private func complete(_ round: Int, _ positions: [Int: [SourcePosition]], _ error: Error?,
+                          _ failed: (Error) -> Void) {
+        condition.lock()
+        defer { condition.broadcast(); condition.unlock() }
+        finished[round] = (positions, error)
+        // In round order: a later round may finish first (another sink's queue) but never commits first.
+        while let r = finished.removeValue(forKey: committed) {
+            committed += 1
+            guard failure == nil else { continue }
+            if let e = r.error { failure = e; failed(e); continue }
+            for (index, list) in r.positions.sorted(by: { $0.key < $1.key }) where !list.isEmpty {
+                do {
+                    try sources[index].acknowledge(list)
+                    acknowledgedCount += list.count
+                } catch {
+                    failure = error
+                    failed(error)
+                    break
+                }
+            }
+        }
+    }
+}
+
+/// Counts sinks still flushing: a round completes once, at its first error or when the last sink is done.
+private final class Countdown: @unchecked Sendable {
+    private let lock = NSLock()
+    private var left: Int
+    private var over = false
+    init(_ n: Int) { left = n }
+    /// (true, error) exactly once: for the first error, or for the last sink when none failed.
+    func done(_ error: Error?) -> (Bool, Error?) {
+        lock.lock()
+        defer { lock.unlock() }
+        left -= 1
+        guard !over else { return (false, nil) }
+        if let error { over = true; return (true, error) }
+        if left == 0 { over = true; return (true, nil) }
+        return (false, nil)
+    }
+}
+
+private final class ErrorBox: @unchecked Sendable {
+    var error: Error?
+}
