@@ -64,3 +64,12 @@ enum ConfigValueType: Sendable, Equatable {
         }
     }
 }
+
+extension ConfigKey {
+    /// The documented default of `flag`: the options' property defaults are read from the table, so `--help`,
+    /// `validate --list-keys`, docs/config.md and the behaviour cannot disagree.
+    static func defaultValue(of flag: String) -> String {
+        guard let key = all.first(where: { $0.flag == flag }) else { preconditionFailure("no config key for \(flag)") }
+        return key.defaultValue
+    }
+}

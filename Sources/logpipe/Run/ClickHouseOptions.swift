@@ -13,9 +13,9 @@ struct ClickHouseOptions: ParsableArguments {
                                valueName: "url"))
     var url: String?
     @Option(help: "ClickHouse database of the table.")
-    var clickhouseDatabase = "default"
+    var clickhouseDatabase = ConfigKey.defaultValue(of: "--clickhouse-database")
     @Option(help: "ClickHouse table (or Distributed table) that receives the entries.")
-    var clickhouseTable = "logs"
+    var clickhouseTable = ConfigKey.defaultValue(of: "--clickhouse-table")
     @Option(help: "ClickHouse user (HTTP basic auth; overrides the URL's).")
     var clickhouseUser: String?
     @Option(help: "ClickHouse password (overrides the URL's; prefer the config file or $LOGPIPE_CLICKHOUSE_PASSWORD to the command line).")
@@ -30,18 +30,18 @@ struct ClickHouseOptions: ParsableArguments {
     @Flag(help: "Ship to ClickHouse instead of writing segment files (the spool is then the only local copy).")
     var clickhouseOnly = false
     @Option(help: "Request body compression: auto (gzip, but none for a server on this host), gzip or none.")
-    var clickhouseCompression = "auto"
+    var clickhouseCompression = ConfigKey.defaultValue(of: "--clickhouse-compression")
     @Option(name: .customLong("clickhouse-setting"),
             help: ArgumentHelp("A ClickHouse setting sent with every insert, NAME=VALUE (e.g. insert_distributed_sync=1). Repeatable.", valueName: "setting"))
     var clickhouseSettings: [String] = []
     @Option(help: "Bound of the spool of entries not yet inserted (K/M/G); beyond it entries are refused, loudly.")
-    var clickhouseSpoolMax = "4G"
+    var clickhouseSpoolMax = ConfigKey.defaultValue(of: "--clickhouse-spool-max")
     @Option(help: "Most entry bytes per insert (K/M/G): ClickHouse prefers few large inserts.")
-    var clickhouseBatchMax = "32M"
+    var clickhouseBatchMax = ConfigKey.defaultValue(of: "--clickhouse-batch-max")
     @Option(help: "At end of input, wait this long for the inserts (ms/s/m); the rest stays spooled for the next start.")
-    var clickhouseDrainTimeout = "60s"
+    var clickhouseDrainTimeout = ConfigKey.defaultValue(of: "--clickhouse-drain-timeout")
     @Option(help: "Per-insert timeout (ms/s/m).")
-    var clickhouseTimeout = "30s"
+    var clickhouseTimeout = ConfigKey.defaultValue(of: "--clickhouse-timeout")
 
     func validate() throws {
         _ = try resolve(stateDir: "./logpipe-state")

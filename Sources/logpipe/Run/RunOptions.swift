@@ -12,17 +12,17 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("input"), help: "Input: stdin (default), udp://HOST:PORT, file:GLOB. Repeatable.")
     var inputs: [String] = []
     @Option(help: "Directory for segments.")
-    var out = "./logpipe-data"
+    var out = ConfigKey.defaultValue(of: "--out")
     @Option(help: "Segment codec: lz4 or gzip.")
-    var codec = "lz4"
+    var codec = ConfigKey.defaultValue(of: "--codec")
     @Option(help: "Codec level (lz4: 0 fast … 12; gzip: 1 fast … 12). Default: the codec's fast setting.")
     var codecLevel: Int?
     @Option(help: "Drop entries below this level: DEBUG, INFO, WARN, ERROR, FATAL.")
-    var minLevel = "DEBUG"
+    var minLevel = ConfigKey.defaultValue(of: "--min-level")
     @Option(help: "Input format: auto (per line), json, logfmt, syslog, plain.")
     var format: InputFormat = .auto
     @Option(help: "Rotate a segment at this many uncompressed bytes (K/M/G).")
-    var segmentMaxBytes = "128M"
+    var segmentMaxBytes = ConfigKey.defaultValue(of: "--segment-max-bytes")
     @Option(help: "Rotate a segment at this many entries.")
     var segmentMaxEntries: Int?
     @Option(help: "Keep only the newest N finalized segments.")
@@ -32,31 +32,31 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Keep the finalized segments under this total size (K/M/G).")
     var maxTotalBytes: String?
     @Option(help: "Close a batch at this many entries.")
-    var batchMaxEntries = 1000
+    var batchMaxEntries = Int(ConfigKey.defaultValue(of: "--batch-max-entries"))!
     @Option(help: "Close a batch at this many bytes of input (K/M/G).")
-    var batchMaxBytes = "1M"
+    var batchMaxBytes = ConfigKey.defaultValue(of: "--batch-max-bytes")
     @Option(help: "Close a batch this long after its first line (ms/s/m); a tailed file that goes quiet after a burst is cut sooner.")
-    var batchTimeout = "1s"
+    var batchTimeout = ConfigKey.defaultValue(of: "--batch-timeout")
     @Option(help: "Cut longer lines here and mark them metadata.truncated (K/M/G).")
-    var maxLineBytes = "1M"
+    var maxLineBytes = ConfigKey.defaultValue(of: "--max-line-bytes")
     @Option(help: "Join continuation lines (leading whitespace, 'at ', 'Caused by:', 'Traceback', '...') to the entry before them: on or off.")
-    var multiline = "on"
+    var multiline = ConfigKey.defaultValue(of: "--multiline")
     @Option(help: "Where to start in files seen for the first time: beginning or end.")
-    var readFrom = "beginning"
+    var readFrom = ConfigKey.defaultValue(of: "--read-from")
     @Option(help: "Emit an unfinished last line of a tailed file after it has waited this long.")
-    var partialLineTimeout = "5s"
+    var partialLineTimeout = ConfigKey.defaultValue(of: "--partial-line-timeout")
     @Option(help: "Directory for checkpoints and spools.")
-    var stateDir = "./logpipe-state"
+    var stateDir = ConfigKey.defaultValue(of: "--state-dir")
     @Option(help: "Raise incidents (error rate, repeated errors) on the urgent path and in the segments: on or off.")
-    var incidents = "on"
+    var incidents = ConfigKey.defaultValue(of: "--incidents")
     @Option(help: "Window of the error-rate monitor (incidents on the urgent path and in the segments, with --urgent).")
-    var incidentWindow = "60s"
+    var incidentWindow = ConfigKey.defaultValue(of: "--incident-window")
     @Option(help: "Serve GET /health and GET /metrics (Prometheus) on HOST:PORT, e.g. 127.0.0.1:9300.")
     var metrics: String?
     @Option(help: "/health answers 503 once a sink has been failing this long.")
-    var unhealthyAfter = "30s"
+    var unhealthyAfter = ConfigKey.defaultValue(of: "--unhealthy-after")
     @Option(help: "logpipe's own diagnostics on stderr from this level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    var logLevel = ConfigKey.defaultValue(of: "--log-level")
     @Option(help: "context.service for entries without one (default: $LOGPIPE_SERVICE or \"unknown\").")
     var service: String?
     @Option(help: "context.environment for entries without one (default: $LOGPIPE_ENVIRONMENT or \"unknown\").")

@@ -13,7 +13,7 @@ struct UrgentOptions: ParsableArguments {
                                valueName: "url"))
     var urls: [String] = []
     @Option(help: "Lowest level that takes the urgent path: DEBUG, INFO, WARN, ERROR or FATAL.")
-    var urgentLevel = "ERROR"
+    var urgentLevel = ConfigKey.defaultValue(of: "--urgent-level")
     @Option(name: .customLong("urgent-header"),
             help: ArgumentHelp("Extra HTTP header 'Name: value' for --urgent URLs (e.g. a token). Repeatable.", valueName: "header"))
     var headers: [String] = []
@@ -23,11 +23,11 @@ struct UrgentOptions: ParsableArguments {
     @Flag(help: "Do not verify the certificates of https:// --urgent URLs (testing only; warns at start).")
     var urgentInsecure = false
     @Option(help: "Bound of each urgent destination's spool of undelivered entries (K/M/G); beyond it entries are refused, loudly.")
-    var urgentSpoolMax = "1G"
+    var urgentSpoolMax = ConfigKey.defaultValue(of: "--urgent-spool-max")
     @Option(help: "At end of input, wait this long for urgent delivery (ms/s/m); the rest stays spooled for the next start.")
-    var urgentDrainTimeout = "10s"
+    var urgentDrainTimeout = ConfigKey.defaultValue(of: "--urgent-drain-timeout")
     @Option(help: "Per-request timeout of urgent delivery (ms/s/m).")
-    var urgentTimeout = "5s"
+    var urgentTimeout = ConfigKey.defaultValue(of: "--urgent-timeout")
 
     /// The validated settings.
     struct Resolved {
