@@ -42,6 +42,8 @@ let package = Package(
         // Test doubles more than one test target needs (a real HTTP receiver on 127.0.0.1).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "SegmentFormat", "Pipeline", "TestSupport"]),
+        // The checks every Source and every Sink passes (one test body, a list of conformers).
+        .testTarget(name: "ComplianceTests", dependencies: ["Pipeline", "Ingest", "Sinks", "SegmentFormat", "TestSupport"]),
         .testTarget(name: "logpipeTests", dependencies: ["Sinks", "SegmentFormat", "Pipeline", "TestSupport"]),
     ]
 )

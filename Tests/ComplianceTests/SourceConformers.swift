@@ -1,0 +1,146 @@
+import Foundation
+import Ingest
+import Pipeline
+import SegmentFormat
+import Sinks
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every source of the project, as the compliance suite builds it. A new source joins this list.
+enum SourceKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case stdin, udp, tail, replay
+
+    var testDescription: String { rawValue }
+
+    /// Sources that can resume (they carry positions); stdin and UDP cannot ask for their input again.
+    var hasPositions: Bool { self == .tail || self == .replay }
+    /// Sources whose input ends by itself (the others run until stopped).
+    var endsByItself: Bool { self == .stdin || self == .replay }
+
+    static let framing = FramingOptions(batchMaxEntries: 100, batchTimeoutMillis: 50)
+}
+
+/// One source's input (lines 0..<n, written once) and state folder, shared by the runs of a test.
+final class SourceFixture: @unchecked Sendable {
+    let kind: SourceKind
+    let n: Int
+    let dir = TempDir()
+    var state: String { dir.path + "/state" }
+    private var segments: [String] = []
+    private var udpPort = 0
+    private let initially: Int
+
+    /// A tailed file: appends the lines not written at first.
+    func appendRest() throws {
+        guard kind == .tail, initially < n else { return }
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.path + "/app.log"))
+        defer { try? h.close() }
+        try h.seekToEnd()
+        h.write(Data((initially..<n).map { entryLine($0) + "\n" }.joined().utf8))
+    }
+
+    /// `initially`: how many of the lines a tailed file holds at first (`appendRest` writes the others).
+    init(_ kind: SourceKind, lines n: Int, initially: Int? = nil) throws {
+        self.kind = kind
+        self.n = n
+        self.initially = kind == .tail ? (initially ?? n) : n
+        let text = (0..<self.initially).map { entryLine($0) + "\n" }.joined()
+        switch kind {
+        case .stdin, .tail:
+            try text.write(toFile: dir.path + "/app.log", atomically: false, encoding: .utf8)
+        case .udp:
+            break
+        case .replay:
+            let out = dir.path + "/archive"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let sink = try SegmentSink(options: SegmentOptions(directory: out, maxEntries: n / 3 + 1))
+            for start in stride(from: 0, to: n, by: 250) {
+                let lines = ByteBuffer(capacity: 1 << 16)
+                lines.append(Array((start..<min(n, start + 250)).map { entryLine($0) + "\n" }.joined().utf8))
+                let batch = SegmentLine.batch(from: lines, origin: SourceOrigin(name: "fixture", sessionId: "s")).batch
+                let frame = ByteBuffer(capacity: lines.count + 1024)
+                SegmentCodec.lz4.makeCompressor(level: nil).compress(batch.output.bytes, into: frame)
+                try sink.write(CompressedBatch(encoded: batch, frame: frame))
+            }
+            try sink.finish()
+            segments = try SegmentFiles.expand([out])
+        }
+    }
+
+    /// A new source over the same input and state (a restart).
+    func make() throws -> Source {
+        switch kind {
+        case .stdin:
+            let fd = open(dir.path + "/app.log", O_RDONLY | O_CLOEXEC)
+            return StreamSource(fd: fd, origin: SourceOrigin(name: "stdin", sessionId: "s"), options: SourceKind.framing)
+        case .udp:
+            let source = try UDPSource(host: "127.0.0.1", port: 0, options: SourceKind.framing)
+            udpPort = source.boundPort
+            return source
+        case .tail:
+            return try FileTailSource(pattern: dir.path + "/app.log", options: SourceKind.framing,
+                                      tail: TailOptions(partialLineTimeoutMillis: 200, stateDir: state), sessionId: "s",
+                                      checkpoints: try CheckpointStore(directory: state))
+        case .replay:
+            return SegmentReplaySource(files: segments, options: SourceKind.framing, sessionId: "s",
+                                       cursor: try ReplayCursor(directory: state, files: segments))
+        }
+    }
+
+    /// Feeds the input of a source that does not read it from disk (UDP: one datagram per line), on a thread.
+    func feed() {
+        guard kind == .udp else { return }
+        let port = udpPort, n = self.n
+        Thread {
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            for i in 0..<n {
+                let bytes = Array(entryLine(i).utf8)
+                _ = withUnsafePointer(to: &addr) { p in
+                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fd, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                if i % 200 == 199 { usleep(2000) } // well under the receive buffer
+            }
+            close(fd)
+        }.start()
+    }
+
+    /// What the source could not take and counted (UDP: datagrams the kernel dropped).
+    func counted(_ source: Source) -> Int {
+        (source as? UDPSource)?.liveStats.kernelDrops ?? 0
+    }
+}
+
+/// Runs a topology on a thread of its own; `stop` ends it; `wait` returns its outcome.
+final class BackgroundRun<Worker>: @unchecked Sendable {
+    let runner: TopologyRunner<Worker>
+    private let done = DispatchSemaphore(value: 0)
+    private var result: TopologyRunner<Worker>.Outcome?
+
+    init(_ topology: Topology<Worker>) {
+        runner = TopologyRunner(topology)
+        Thread { [self] in
+            result = runner.run()
+            lock.lock(); ended = true; lock.unlock()
+            done.signal()
+        }.start()
+    }
+
+    func stop() { runner.stop.trigger() }
+
+    var isFinished: Bool { lock.lock(); defer { lock.unlock() }; return ended }
+    private let lock = NSLock()
+    private var ended = false
+
+    func wait(seconds: Double = 30) -> TopologyRunner<Worker>.Outcome? {
+        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
+        return result
+    }
+}
