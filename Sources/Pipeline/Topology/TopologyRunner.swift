@@ -40,7 +40,7 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
     public func run() -> Outcome {
         var outcome = Outcome()
         let t = topology
-        let stop = self.stop, failure = self.failure, acks = self.acks
+        let failure = self.failure, acks = self.acks
         let pool = OrderedWorkPool<Worker, CompressedBatch>(
             workers: t.workers, maxInFlight: t.maxInFlight, makeWorker: t.makeWorker, process: t.process,
             deliver: { [self] batch in

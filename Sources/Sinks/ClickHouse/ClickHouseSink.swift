@@ -21,7 +21,7 @@ public final class ClickHouseSink: Sink, @unchecked Sendable {
     public init(configuration: ClickHouseConfiguration) throws {
         self.configuration = configuration
         let dir = configuration.stateDirectory + "/clickhouse/" + configuration.spoolName
-        spool = try DeliverySpool(directory: dir, maxBytes: configuration.spoolMaxBytes, syncIntervalMillis: 1000,
+        spool = try DeliverySpool(directory: dir, maxBytes: configuration.spoolMaxBytes, boundFlag: "--clickhouse-spool-max", syncIntervalMillis: 1000,
                                  log: configuration.log)
         transport = ClickHouseTransport(configuration: configuration)
         delivery = DeliveryLane(name: configuration.url, spool: spool, transport: transport,

@@ -48,6 +48,7 @@ public final class DeliverySpool: @unchecked Sendable {
 
     let directory: String
     let maxBytes: Int
+    let boundFlag: String
     let rollBytes: Int
     let syncIntervalMillis: Int
     let log: @Sendable (String) -> Void
@@ -81,10 +82,12 @@ public final class DeliverySpool: @unchecked Sendable {
 
     /// Opens (or creates) the spool in `directory`, recovering what an earlier run left: damaged files and a
     /// damaged offset file are moved to `quarantine/` and logged; undelivered entries stay first in line.
-    public init(directory: String, maxBytes: Int, syncIntervalMillis: Int = 0,
+    /// `boundFlag`: the flag that sets `maxBytes`, named when entries are refused.
+    public init(directory: String, maxBytes: Int, boundFlag: String, syncIntervalMillis: Int = 0,
                 log: @escaping @Sendable (String) -> Void) throws {
         self.directory = directory
         self.maxBytes = maxBytes
+        self.boundFlag = boundFlag
         self.syncIntervalMillis = syncIntervalMillis
         self.rollBytes = min(16 << 20, max(64 << 10, maxBytes / 8))
         self.log = log
@@ -149,7 +152,7 @@ public final class DeliverySpool: @unchecked Sendable {
             }
             start = end
         }
-        if refusedHere > 0 { _ = refuse(refusedHere, reason: "the spool is full (--urgent-spool-max \(maxBytes) bytes of undelivered entries)") }
+        if refusedHere > 0 { _ = refuse(refusedHere, reason: "the spool is full (\(boundFlag) \(maxBytes) bytes of undelivered entries)") }
         guard taken > 0 else { return (0, refusedHere) }
         if let error = writeDurably(records, count: taken) {
             _ = refuse(taken, reason: error)

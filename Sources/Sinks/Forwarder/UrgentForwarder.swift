@@ -20,7 +20,7 @@ public final class UrgentForwarder: Sink, @unchecked Sendable {
         var seen = Set<String>()
         for destination in configuration.destinations where seen.insert(destination.url).inserted {
             let dir = configuration.stateDirectory + "/urgent/" + destination.spoolName
-            let spool = try DeliverySpool(directory: dir, maxBytes: configuration.spoolMaxBytes, log: configuration.log)
+            let spool = try DeliverySpool(directory: dir, maxBytes: configuration.spoolMaxBytes, boundFlag: "--urgent-spool-max", log: configuration.log)
             deliveries.append(DeliveryLane(name: destination.url, spool: spool,
                                            transport: destination.makeTransport(configuration: configuration),
                                            settings: configuration.delivery))
