@@ -56,7 +56,11 @@ import Testing
             }
         }
         writer.start()
-        usleep(useconds_t(TestTime.seconds(0.5) * 1_000_000)) // logpipe has started and read some of the stream
+        // Mid-stream: once logpipe has written its first batch (an open segment exists), not after a fixed sleep
+        // that a loaded machine can outlast before logpipe has read anything.
+        let begun = Date().addingTimeInterval(TestTime.seconds(10))
+        while Date() < begun, !directoryListing(out).contains(where: { $0.hasSuffix(".open") }) { usleep(5000) }
+        usleep(100_000)
         proc.signal(signal)
         let started = Date()
         // stdin stays open: the program must stop reading on its own.

@@ -31,6 +31,10 @@ public protocol Source: AnyObject {
     /// (checkpoint, replay cursor, a client's acknowledgement). Throws when they cannot be recorded; nothing
     /// moves then.
     func acknowledge(_ positions: [SourcePosition]) throws
+    /// Before `run`: the positions the output archive holds at start, after its recovery (keys of every source;
+    /// each takes its own). After a kill the archive can be ahead of the last acknowledgement; a source with
+    /// positions resumes from the newer of the two, so nothing the archive holds is read again.
+    func resume(fromArchive positions: [String: Int64]) throws
     /// A part of the run's exit line ("udp: 0 malformed"), if the source has one.
     var exitSummary: String? { get }
     /// Gauges and counters for /metrics: (name, labels, value), read every half second from another thread.
@@ -55,6 +59,7 @@ public struct SourceGauge: Sendable {
 
 extension Source {
     public func acknowledge(_ positions: [SourcePosition]) throws {}
+    public func resume(fromArchive positions: [String: Int64]) throws {}
     public var exitSummary: String? { nil }
     public var gauges: [SourceGauge] { [] }
 }

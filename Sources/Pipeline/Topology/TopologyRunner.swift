@@ -65,7 +65,7 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
             guard failure.message == nil else { return }
             acks.flushInBackground { [self] error in fail("\(error)") }
         }
-        if let tick = t.tick { pool.every(intervalMillis: 500, tick) }
+        if let tick = t.tick { pool.every(intervalMillis: 500) { tick(pool.pending) } }
         var sourceError: Error?
         outcome.source = runSources(into: pool)
         if let e = sourcesError { sourceError = e }

@@ -69,7 +69,10 @@ extension ConfigKey {
     /// The documented default of `flag`: the options' property defaults are read from the table, so `--help`,
     /// `validate --list-keys`, docs/config.md and the behaviour cannot disagree.
     static func defaultValue(of flag: String) -> String {
-        guard let key = all.first(where: { $0.flag == flag }) else { preconditionFailure("no config key for \(flag)") }
-        return key.defaultValue
+        guard let value = defaultsByFlag[flag] else { preconditionFailure("no config key for \(flag)") }
+        return value
     }
+
+    /// Built once: ArgumentParser makes the option structs many times while parsing.
+    private static let defaultsByFlag = Dictionary(all.map { ($0.flag, $0.defaultValue) }, uniquingKeysWith: { a, _ in a })
 }

@@ -55,14 +55,15 @@ struct ReplayCommand: ParsableCommand {
             throw RuntimeFailure("\(error)")
         }
         let outputs = try RunCommand.outputs(urgent, clickhouse, stateDir: settings.stateDir)
-        let rawPool = BufferPool()
-        let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: RunPipeline.newSessionId(),
-                                         cursor: cursor)
-        source.pool = rawPool
         let progress = isatty(2) != 0 ? ReplayProgress() : nil
-        source.progress = { done, total in progress?.update(done: done, total: total) }
-        let parts = try RunTopologyBuilder.build(settings: settings, sources: [source], rawPool: rawPool, outputs: outputs,
-                                                 delivered: { batch in progress?.count(entries: batch.stats.linesIn) })
+        let parts = try RunTopologyBuilder.build(settings: settings, outputs: outputs,
+                                                 delivered: { batch in progress?.count(entries: batch.stats.linesIn) }) { rawPool in
+            let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: RunPipeline.newSessionId(),
+                                             cursor: cursor)
+            source.pool = rawPool
+            source.progress = { done, total in progress?.update(done: done, total: total) }
+            return [source]
+        }
         let summary = try RunPipeline(parts, reload: nil).run()
         progress?.finish()
         StandardError.line(summary.line.replacingOccurrences(of: "lines in", with: "entries replayed"))

@@ -29,28 +29,36 @@ enum RunTopologyBuilder {
 
     /// A topology over the configured `--input`s.
     static func build(settings: RunOptions.Resolved, outputs: Outputs) throws -> Parts {
-        let rawPool = BufferPool()
-        var store: CheckpointStore?
-        func checkpoints() throws -> CheckpointStore {
-            if let store { return store }
-            let s: CheckpointStore
-            do { s = try CheckpointStore(directory: settings.stateDir) } catch {
-                throw RuntimeFailure("cannot use --state-dir \(settings.stateDir): \(error)")
+        try build(settings: settings, outputs: outputs) { rawPool in
+            var store: CheckpointStore?
+            func checkpoints() throws -> CheckpointStore {
+                if let store { return store }
+                let s: CheckpointStore
+                do { s = try CheckpointStore(directory: settings.stateDir) } catch {
+                    throw RuntimeFailure("cannot use --state-dir \(settings.stateDir): \(error)")
+                }
+                if let w = s.warning { Diagnostics.logger.warning("\(w)") }
+                store = s
+                return s
             }
-            if let w = s.warning { Diagnostics.logger.warning("\(w)") }
-            store = s
-            return s
+            return try settings.inputs.map {
+                try $0.makeSource(settings: settings, pool: rawPool, lowLatency: outputs.urgent != nil, checkpoints: checkpoints)
+            }
         }
-        let sources = try settings.inputs.map {
-            try $0.makeSource(settings: settings, pool: rawPool, lowLatency: outputs.urgent != nil, checkpoints: checkpoints)
-        }
-        return try build(settings: settings, sources: sources, rawPool: rawPool, outputs: outputs)
     }
 
-    /// A topology over given sources (replay); `delivered` sees each batch once every sink has it.
-    static func build(settings: RunOptions.Resolved, sources: [Source], rawPool: BufferPool, outputs: Outputs,
-                      delivered: ((EncodedBatch) -> Void)? = nil) throws -> Parts {
-        let segments = outputs.segments ? try openSegments(settings.segments) : nil
+    /// A topology over the sources `makeSources` builds (replay gives its own), made once the archive is recovered;
+    /// `delivered` sees each batch once every sink has it.
+    static func build(settings: RunOptions.Resolved, outputs: Outputs, delivered: ((EncodedBatch) -> Void)? = nil,
+                      makeSources: (BufferPool) throws -> [Source]) throws -> Parts {
+        let rawPool = BufferPool()
+        let (segments, archive) = outputs.segments ? try openSegments(settings.segments) : (nil, [:])
+        let sources = try makeSources(rawPool)
+        do {
+            for source in sources { try source.resume(fromArchive: archive) }
+        } catch {
+            throw RuntimeFailure("cannot resume from the archive's positions: \(error)")
+        }
         let sinks: [Sink] = [outputs.urgent as Sink?, outputs.clickhouse, segments].compactMap { $0 }
         let live = LiveSettings(settings.encoder)
         let metrics = settings.metricsAddress != nil ? PipelineMetrics() : nil
@@ -89,7 +97,8 @@ enum RunTopologyBuilder {
             Diagnostics.logger.error("segment sink failed: \(message); stopping input")
         }
         if let metrics {
-            topology.tick = { [sinks, sources] in
+            topology.tick = { [sinks, sources] inFlight in
+                metrics.inFlight.record(inFlight)
                 for source in sources {
                     for g in source.gauges {
                         switch g.kind {
@@ -107,7 +116,7 @@ enum RunTopologyBuilder {
                 }
             }
         } else {
-            topology.tick = { [sinks] in
+            topology.tick = { [sinks] _ in
                 for sink in sinks where sink !== segments {
                     let h = sink.health
                     health.sink(sink.name, error: h.failingSinceMillis == nil ? nil : h.lastError)
@@ -118,15 +127,16 @@ enum RunTopologyBuilder {
                      health: health, rawPool: rawPool)
     }
 
-    /// Recovers what an earlier run left open, then opens the segment sink.
-    private static func openSegments(_ options: SegmentOptions) throws -> SegmentSink {
+    /// Recovers what an earlier run left open, then opens the segment sink; returns it with the source positions
+    /// the archive holds.
+    private static func openSegments(_ options: SegmentOptions) throws -> (SegmentSink, [String: Int64]) {
         do {
             let recovered = try SegmentRecovery.recoverOpenSegments(options: options)
             if recovered.files > 0 {
                 let quarantined = recovered.quarantined > 0 ? ", \(recovered.quarantined) damaged file(s) moved to quarantine/" : ""
                 Diagnostics.logger.notice("recovered \(recovered.entries) entries from \(recovered.files) unfinished segment(s)\(quarantined)")
             }
-            return try SegmentSink(options: options)
+            return (try SegmentSink(options: options), [:])
         } catch {
             throw RuntimeFailure("\(error)")
         }
