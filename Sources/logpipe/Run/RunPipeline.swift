@@ -123,6 +123,8 @@ final class RunPipeline {
     /// once the batches before them are durable in a segment.
     private var checkpoints: CheckpointStore?
     private var tailSources: [FileTailSource] = []
+    /// How far each source with positions is in the archive (`--out`) at start, after recovery (issue 17).
+    private(set) var archivePositions: [String: Int64] = [:]
     private var udpSources: [UDPSource] = []
 
     private func checkpointStore() throws -> CheckpointStore {
@@ -201,6 +203,8 @@ final class RunPipeline {
         do {
             if writeSegments {
                 let recovered = try SegmentRecovery.recoverOpenSegments(options: settings.segments)
+                archivePositions = recovered.positions
+                try checkpoints?.adopt(recovered.positions) // the archive is ahead of a commit a kill cut off
                 if recovered.files > 0 {
                     let quarantined = recovered.quarantined > 0 ? ", \(recovered.quarantined) damaged file(s) moved to quarantine/" : ""
                     Diagnostics.logger.notice("recovered \(recovered.entries) entries from \(recovered.files) unfinished segment(s)\(quarantined)")
@@ -333,6 +337,8 @@ final class RunPipeline {
             }
             for source in tails {
                 for (path, lag) in source.checkpointLag() { metrics?.set("logpipe_checkpoint_lag_bytes", labels: [("file", path)], Double(lag)) }
+                metrics?.count("logpipe_tail_truncated_unread_bytes_total", labels: [("glob", source.matcher.pattern)],
+                               Int(source.truncatedUnreadBytes))
             }
         }
         var sourceError: Error?
