@@ -12,8 +12,8 @@ struct ReplayCommand: ParsableCommand {
         discussion: """
         Entries keep their IDs and context; --min-level, --since/--until (a point in time), another --codec or \
         --out apply as for live input. With --state-dir, a replay stopped by SIGINT/SIGTERM resumes where it \
-        stopped when run again with the same arguments (after kill -9 it resumes from the last clean stop: \
-        at-least-once).
+        stopped when run again with the same arguments; after kill -9 too, where the output archive says each file \
+        stands (positions recorded with its frames: each entry exactly once).
         """)
 
     @Argument(help: "Segment files or directories holding segments.")
@@ -58,16 +58,18 @@ struct ReplayCommand: ParsableCommand {
         source.pool = pipeline.rawPool
         let progress = isatty(2) != 0 ? ReplayProgress() : nil
         source.progress = { done, total in progress?.update(done: done, total: total) }
-        var delivered: [String: Int] = [:]
         let summary = try pipeline.run(source: { stop, emit in
+            // Where the output archive (salvaged after a kill) says each file is: exact, whatever the last stop.
+            if state != nil {
+                for file in files { source.skipBytes[file] = pipeline.archivePositions[SegmentReplaySource.positionKey(file)] }
+            }
             try source.run(stop: stop, emit: emit)
             return source.stats
         }, delivered: { batch in
-            delivered[batch.origin.name, default: 0] += batch.stats.linesIn
             progress?.count(entries: batch.stats.linesIn)
         })
         progress?.finish()
-        if let state, summary.failure == nil { try state.save(adding: delivered) }
+        if let state, summary.failure == nil { try state.save(source.linesDone) }
         StandardError.line(summary.line.replacingOccurrences(of: "lines in", with: "entries replayed"))
         if let failure = summary.failure { throw RuntimeFailure(failure) }
     }
@@ -94,9 +96,10 @@ struct ReplayState {
         }
     }
 
-    func save(adding delivered: [String: Int]) throws {
+    /// Records the lines passed per file (files not read this time keep their earlier count).
+    func save(_ done: [String: Int]) throws {
         var all = linesDone
-        for (k, v) in delivered { all[k, default: 0] += v }
+        for (k, v) in done { all[k] = v }
         let data = try JSONEncoder().encode(all)
         do {
             try data.withUnsafeBytes { try AtomicFile.write($0, to: path, mode: 0o600, fsync: false) }
