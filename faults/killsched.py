@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Sleeps until a kill point for the rotation scenario (issue 17), then exits: at least MIN and at most MAX
-seconds from now (uniform), moved later when it falls where a kill would lose data no program can recover.
+seconds from now (uniform), drawn again when it falls where a kill would lose data no program can recover.
 
 killsched.py EVENTS MIN MAX [--avoid-delete BEFORE,AFTER]
 EVENTS is rotgen.py's --events file; its rotations happen at start + k * period. With --avoid-delete, no kill
@@ -33,7 +33,12 @@ def unsafe(t):
         if d - avoid[0] <= t <= d + avoid[1]: return True
     return False
 
-while unsafe(t): t += 0.05
+# Redrawn (not pushed to the end of the unsafe stretch, which would pile kills up there), the range widened by a
+# period after each miss.
+span = hi
+while unsafe(t):
+    span += period / 10
+    t = now + random.uniform(lo, span)
 k = round((t - start) / period)
 near = styles[(k - 1) % len(styles)] if k >= 1 else "-"
 time.sleep(max(0, t - time.time()))
