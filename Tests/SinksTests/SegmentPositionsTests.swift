@@ -67,6 +67,25 @@ import Testing
         #expect(lines.count == 5)
     }
 
+    /// A salvage stopped between its temp file and the rename (issue 17: a replay killed while it salvaged lost
+    /// that segment's entries — the `.open` file was already gone — while its side file still claimed their
+    /// positions). The stop is made exact by a directory squatting on the final name, so the rename fails there:
+    /// the `.open` file and its side file must still be there, and the next start salvages them once.
+    @Test func salvageStoppedBeforeItsRenameKeepsTheOpenSegment() throws {
+        let (src, open, _) = try Self.openSegment()
+        let final = src.path + "/" + open.dropLast(5)
+        try FileManager.default.createDirectory(atPath: final, withIntermediateDirectories: false)
+        #expect(throws: (any Error).self) {
+            try SegmentRecovery.recoverOpenSegments(options: SegmentOptions(directory: src.path, codec: .lz4))
+        }
+        #expect(src.listing.contains(open) && src.listing.contains { $0.hasSuffix(".positions") })
+        try FileManager.default.removeItem(atPath: final)
+        let again = try SegmentRecovery.recoverOpenSegments(options: SegmentOptions(directory: src.path, codec: .lz4))
+        #expect(again.positions == ["256:ab@1:2": 300])
+        #expect(try src.segments.flatMap { try readSegment($0).split(separator: 10) }.count == 15)
+        #expect(!src.listing.contains { $0.hasSuffix(".salvage") || $0.hasSuffix(".open") || $0.hasSuffix(".positions") })
+    }
+
     @Test func finalizedSegmentsCarryPositionsInTheirManifest() throws {
         let dir = SinkTempDir()
         var f = BatchFactory(codec: .gzip)

@@ -43,10 +43,11 @@ final class OpenSegment: @unchecked Sendable {
     deinit { if fd >= 0 { close(fd) } }
 
     /// Writes `batch` as a complete segment named `name`: temp file, `beforeRename` (e.g. move the file it
-    /// replaces away), rename into place, manifest.
+    /// replaces away), rename into place, manifest, `afterManifest` (e.g. remove the file it was salvaged from: only
+    /// now, so a kill at any point leaves that file for the next start, never the data in the temp file alone).
     static func writeWhole(_ batch: CompressedBatch, name: SegmentName, directory: String,
-                           positions: [String: Int64] = [:],
-                           beforeRename: () throws -> Void) throws -> SegmentManifest {
+                           positions: [String: Int64] = [:], beforeRename: () throws -> Void = {},
+                           afterManifest: () throws -> Void = {}) throws -> SegmentManifest {
         let tmp = directory + "/" + name.fileName + ".salvage"
         let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dfd >= 0 else { throw SinkError.io(operation: "open directory", path: directory, errno: errno) }
@@ -60,7 +61,9 @@ final class OpenSegment: @unchecked Sendable {
             try segment.append(frame: batch.frame.bytes, entries: batch.encoded.entries[...], startOffset: 0)
         }
         try beforeRename()
-        return try segment.finalize()
+        let manifest = try segment.finalize()
+        try afterManifest()
+        return manifest
     }
 
     /// Appends one complete frame holding `entries` (offsets relative to the batch output, from `startOffset`).

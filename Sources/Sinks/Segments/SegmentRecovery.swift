@@ -52,6 +52,9 @@ public enum SegmentRecovery {
     static func salvageOpenSegments(directory dir: String) throws -> Outcome {
         var outcome = Outcome()
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return outcome }
+        // A salvage a kill interrupted: its `.open` file is still there (removed only after the salvaged
+        // segment and its manifest are in place), so the temp file is redone from it.
+        for n in names where n.hasSuffix(".salvage") { unlink(dir + "/" + n) }
         let open = names.compactMap { n -> String? in
             guard let p = SegmentName.parse(n, allowOpen: true), p.isOpen else { return nil }
             return n
@@ -68,14 +71,14 @@ public enum SegmentRecovery {
             // Positions are trusted only for a segment whose frames are all intact (a kill leaves them so).
             let trusted = result.framesDamaged == 0 && rejected == 0 ? positions : [:]
             merge(&outcome.positions, trusted)
-            _ = try OpenSegment.writeWhole(batch, name: name, directory: dir, positions: trusted) {
+            _ = try OpenSegment.writeWhole(batch, name: name, directory: dir, positions: trusted, afterManifest: {
                 if result.framesDamaged > 0 || rejected > 0 {
                     _ = try SegmentRepairer.quarantine(path, in: dir)
                     outcome.quarantined += 1
                 } else {
                     unlink(path)
                 }
-            }
+            })
             unlink(side)
             outcome.files += 1
             outcome.entries += batch.encoded.entries.count
