@@ -77,4 +77,72 @@ import Testing
         s.discover()
         #expect(Self.offsets(s) == ["app.log.a": 500, "app.log.b": 0])
     }
+
+    /// The messages of what one read pass emits, everything read cut into batches.
+    static func readPass(_ s: FileTailSource) -> [String] {
+        var out: [String] = []
+        let collect: (RawBatch) -> Void = { b in
+            for l in b.lines {
+                let text = String(decoding: UnsafeBufferPointer(start: b.buffer.base + Int(l.start), count: Int(l.length)), as: UTF8.self)
+                if let r = text.range(of: #"seq=\d+"#, options: .regularExpression) { out.append(String(text[r])) }
+            }
+        }
+        for f in s.files {
+            while s.readAvailable(f, emit: collect) {}
+            s.flush(f, close: .timeout, includePartial: false, emit: collect)
+        }
+        return out
+    }
+
+    /// Truncated and written past the old offset between two looks (a copytruncate while the source was held
+    /// back): the new content is read once, from its start — it used to be read from the old offset first, then
+    /// again from 0 once the idle check saw the new first bytes.
+    @Test func fileRewrittenPastTheOldOffsetBetweenLooksIsReadOnceFromItsStart() throws {
+        let dir = Dir()
+        let app = dir.log("app.log")
+        FileManager.default.createFile(atPath: app, contents: Self.lines(1...100))
+        let s = try Self.source(dir, glob: "app.log")
+        s.discover()
+        #expect(Self.readPass(s) == (1...100).map { "seq=\($0)" })
+        truncate(app, 0)
+        Self.append(app, Self.lines(101...400))
+        #expect(Self.readPass(s) == (101...400).map { "seq=\($0)" })
+    }
+
+    /// A copytruncate whose copy is not in the glob cuts what had not been read: counted exactly (the copy beside
+    /// the file says how long it was), in the summary too.
+    @Test func copytruncateOutsideTheGlobCountsTheBytesItCutBeforeTheyWereRead() throws {
+        let dir = Dir()
+        let app = dir.log("app.log")
+        FileManager.default.createFile(atPath: app, contents: Self.lines(1...100))
+        let s = try Self.source(dir, glob: "app.log")
+        s.discover()
+        _ = Self.readPass(s)
+        Self.append(app, Self.lines(101...110)) // written, not read yet
+        try FileManager.default.copyItem(atPath: app, toPath: dir.log("app.log.c1"))
+        truncate(app, 0)
+        Self.append(app, Self.lines(111...400))
+        #expect(Self.readPass(s) == (111...400).map { "seq=\($0)" })
+        #expect(s.truncatedUnreadBytes == Int64(Self.lines(101...110).count))
+        #expect(s.summary.contains("\(Self.lines(101...110).count) bytes lost: truncated before they were read (1 copytruncates"))
+    }
+
+    /// Renamed out of the glob while logpipe was stopped, before it was read to its end: found beside its old
+    /// path by device, inode and fingerprint and read from its checkpoint to its end (then released).
+    @Test func fileRenamedOutOfTheGlobWhileStoppedIsReadToItsEnd() throws {
+        let dir = Dir()
+        let app = dir.log("app.log")
+        FileManager.default.createFile(atPath: app, contents: Self.lines(1...100))
+        let size = Int64(Self.lines(1...100).count)
+        try CheckpointStore(directory: dir.path + "/state").commit([SourcePosition(key: Self.key(app), offset: size)],
+                                                                   paths: [Self.key(app): app])
+        Self.append(app, Self.lines(101...150))
+        rename(app, dir.log("app.log.1"))
+        FileManager.default.createFile(atPath: app, contents: Self.lines(151...160))
+        let s = try Self.source(dir, glob: "app.log")
+        s.discover()
+        #expect(Self.offsets(s) == ["app.log": 0, "app.log.1": size])
+        #expect(s.files.first { $0.path.hasSuffix("app.log.1") }?.outsideGlob == true)
+        #expect(Self.readPass(s).sorted() == (101...160).map { "seq=\($0)" }.sorted())
+    }
 }

@@ -222,7 +222,7 @@ public final class FileTailSource {
     // MARK: reading
 
     /// Reads what is there (up to 1 MiB a round); true when data came.
-    private func readAvailable(_ f: TailedFile, emit: (RawBatch) -> Void) -> Bool {
+    func readAvailable(_ f: TailedFile, emit: (RawBatch) -> Void) -> Bool {
         var got = 0
         while got < 1 << 20 {
             let w = f.framer.writable
