@@ -14,6 +14,10 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
     public var lastTimestamp: String?
     public var levels: [String: Int]
     public var createdAt: String
+    /// How far each source with positions (a tailed file's fingerprint key, `replay:<path>`) is once this
+    /// segment's entries are in: the archive's own checkpoints, taken up again after a kill (issue 17). Absent
+    /// when no entry came from such a source.
+    public var positions: [String: Int64]? = nil
 
     public init(segment: String, codec: String, entries: Int, uncompressedBytes: Int, bytes: Int, sha256: String,
                 firstTimestamp: String?, lastTimestamp: String?, levels: [String: Int], createdAt: String) {
@@ -33,10 +37,13 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
     public func jsonData() -> Data {
         func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
         let levelsText = Level.allCases.map { "\(q($0.name)): \(levels[$0.name] ?? 0)" }.joined(separator: ", ")
+        let positionsText = positions.map { p in
+            ", \"positions\": {" + p.keys.sorted().map { "\(q($0)): \(p[$0]!)" }.joined(separator: ", ") + "}"
+        } ?? ""
         let text = """
         {"segment": \(q(segment)), "codec": \(q(codec)), "entries": \(entries), "uncompressedBytes": \(uncompressedBytes), \
         "bytes": \(bytes), "sha256": \(q(sha256)), "firstTimestamp": \(firstTimestamp.map(q) ?? "null"), \
-        "lastTimestamp": \(lastTimestamp.map(q) ?? "null"), "levels": {\(levelsText)}, "createdAt": \(q(createdAt))}
+        "lastTimestamp": \(lastTimestamp.map(q) ?? "null"), "levels": {\(levelsText)}, "createdAt": \(q(createdAt))\(positionsText)}
 
         """
         return Data(text.utf8)

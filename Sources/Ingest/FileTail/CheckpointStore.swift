@@ -40,9 +40,11 @@ public final class CheckpointStore: @unchecked Sendable {
     }
 
     /// The committed offset whose fingerprint matches the file: the same file (device + inode) first, else the
-    /// longest matching fingerprint of a file not being tailed now (a renamed or copied file).
+    /// longest matching fingerprint (a renamed or copied file). `heldByLiveFile(device, inode, offset, length,
+    /// hash)` says when the entry's own file is tailed now and still holds those bytes: the entry is then that
+    /// file's, not this one's (two files with the same first bytes).
     public func lookup(prefixHash: (Int) -> UInt64?, device: UInt64, inode: UInt64,
-                       live: Set<String>) -> (key: String, entry: Entry)? {
+                       heldByLiveFile: (UInt64, UInt64, Int64, Int, UInt64) -> Bool) -> (key: String, entry: Entry)? {
         lock.lock()
         let all = entries
         lock.unlock()
@@ -50,7 +52,7 @@ public final class CheckpointStore: @unchecked Sendable {
         for (key, entry) in all {
             guard let (length, hash) = Fingerprint.parse(key), let h = prefixHash(length), h == hash else { continue }
             let exact = entry.device == device && entry.inode == inode
-            if !exact, let d = entry.device, let i = entry.inode, live.contains("\(d):\(i)") { continue }
+            if !exact, let d = entry.device, let i = entry.inode, heldByLiveFile(d, i, entry.offset, length, hash) { continue }
             if best == nil || (exact && !best!.exact) || (exact == best!.exact && length > best!.length) {
                 best = (key, entry, length, exact)
             }
@@ -85,6 +87,24 @@ public final class CheckpointStore: @unchecked Sendable {
         } catch let f as AtomicFile.Failure {
             throw IngestError.io(operation: f.operation, path: f.path, errno: f.errno)
         }
+    }
+
+    /// Takes up the positions the archive holds (`SegmentRecovery`): after a kill the archive can be ahead of the
+    /// last commit (its batches were written, their commit had not run). Keys of other sources (`replay:…`) are
+    /// left out; an entry never moves back.
+    public func adopt(_ positions: [String: Int64]) throws {
+        let tail = positions.filter { Fingerprint.parse($0.key) != nil && $0.key.contains("@") }
+        lock.lock()
+        let ahead = tail.filter { $0.value > entries[$0.key]?.offset ?? -1 }
+        lock.unlock()
+        try commit(ahead.map { SourcePosition(key: $0.key, offset: $0.value) }, paths: [:])
+    }
+
+    /// Every entry (a copy).
+    public func all() -> [String: Entry] {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries
     }
 
     /// Current committed offset of a key.

@@ -17,14 +17,16 @@ public final class FileTailSource {
     public let checkpoints: CheckpointStore
     public var pool: BufferPool?
     public private(set) var stats = SourceStats()
-    private var files: [TailedFile] = []
+    /// The files being read (internal for tests that drive discovery and reading step by step).
+    var files: [TailedFile] = []
     /// Positions read in this run, by fingerprint, with the file they were read from: newer than the durable
     /// checkpoints.
-    private var readPositions: [String: (offset: Int64, device: UInt64, inode: UInt64)] = [:]
+    var readPositions: [String: (offset: Int64, device: UInt64, inode: UInt64)] = [:]
     private var firstScan = true
     private var lastBurstEndMillis: Int64 = 0
-    private var counters = (opened: 0, rotations: 0, truncations: 0, released: 0, unreadable: Set<String>())
-    private let summaryLock = NSLock()
+    var counters = (opened: 0, rotations: 0, truncations: 0, released: 0, unreadable: Set<String>(),
+                    truncatedUnreadBytes: Int64(0), truncatedUnreadFiles: 0)
+    let summaryLock = NSLock()
 
     public init(pattern: String, options: FramingOptions, tail: TailOptions, sessionId: String,
                 checkpoints: CheckpointStore) throws {
@@ -39,7 +41,16 @@ public final class FileTailSource {
         summaryLock.lock()
         defer { summaryLock.unlock() }
         return "tail \(matcher.pattern): \(counters.opened) files opened, \(counters.rotations) rotations, " +
-            "\(counters.truncations) truncations, \(counters.unreadable.count) unreadable"
+            "\(counters.truncations) truncations, \(counters.unreadable.count) unreadable" +
+            (counters.truncatedUnreadFiles > 0 ? ", \(counters.truncatedUnreadBytes) bytes lost: truncated before they were read " +
+                "(\(counters.truncatedUnreadFiles) copytruncates, copies not in the glob)" : "")
+    }
+
+    /// Bytes copytruncates cut before they were read, their copies not in the glob (lost, counted).
+    public var truncatedUnreadBytes: Int64 {
+        summaryLock.lock()
+        defer { summaryLock.unlock() }
+        return counters.truncatedUnreadBytes
     }
 
     /// Bytes read but not yet durable (checkpointed), per file path.
@@ -97,7 +108,7 @@ public final class FileTailSource {
 
     // MARK: discovery
 
-    private func discover() {
+    func discover() {
         var known = Set(files.map { "\($0.device):\($0.inode)" })
         let now = Date().timeIntervalSince1970
         for path in matcher.expand() {
@@ -146,6 +157,7 @@ public final class FileTailSource {
             counters.opened += 1
             summaryLock.unlock()
         }
+        if firstScan { reconcileCheckpointsAtStart(known: &known) }
         firstScan = false
     }
 
@@ -160,13 +172,12 @@ public final class FileTailSource {
             cache[length] = h
             return h
         }
-        let live = Set(files.map { "\($0.device):\($0.inode)" })
         var best: (offset: Int64, length: Int, exact: Bool, live: Bool)?
         for (key, p) in readPositions {
             guard let (length, hash) = Fingerprint.parse(key), prefix(length) == hash else { continue }
             let exact = p.device == device && p.inode == inode
             let owner = exact ? nil : files.first(where: { $0.device == p.device && $0.inode == p.inode })
-            if let owner, !Self.isCopy(fd, of: owner.fd, upTo: p.offset) {
+            if let owner, !Self.isCopy(fd, of: owner.fd, upTo: p.offset, length: length, hash: hash) {
                 continue // another live file that only shares the first bytes, not a copy of it
             }
             if best == nil || (exact && !best!.exact) || (exact == best!.exact && length > best!.length) {
@@ -174,16 +185,26 @@ public final class FileTailSource {
             }
         }
         if let best { return (best.offset, best.live) }
-        return checkpoints.lookup(prefixHash: prefix, device: device, inode: inode, live: live).map { ($0.entry.offset, false) }
+        // A checkpoint of a file tailed now (same device and inode) is another file's only while that file still
+        // holds the bytes the checkpoint was taken on: after a copytruncate the original has new first bytes (or
+        // is shorter), and its old checkpoint belongs to the copy.
+        let heldByLiveFile: (UInt64, UInt64, Int64, Int, UInt64) -> Bool = { d, i, offset, length, hash in
+            guard let owner = self.files.first(where: { $0.device == d && $0.inode == i }) else { return false }
+            return !Self.isCopy(fd, of: owner.fd, upTo: offset, length: length, hash: hash)
+        }
+        return checkpoints.lookup(prefixHash: prefix, device: device, inode: inode, heldByLiveFile: heldByLiveFile)
+            .map { ($0.entry.offset, false) }
     }
 
-    /// Whether `copy` is a copy (complete or still being written) of `original` as far as `offset`: the bytes
-    /// the copy already has before `offset` match; an original truncated meanwhile cannot be compared, and its
-    /// fingerprint is trusted (copytruncate).
-    static func isCopy(_ copy: Int32, of original: Int32, upTo offset: Int64) -> Bool {
+    /// Whether `copy` is a copy (complete or still being written) of `original` as far as `offset`, for a position
+    /// taken on the fingerprint (`length`, `hash`): the bytes the copy already has before `offset` match. An
+    /// original truncated meanwhile (shorter, or other first bytes: truncated and written again) cannot be
+    /// compared, and the fingerprint is trusted (copytruncate).
+    static func isCopy(_ copy: Int32, of original: Int32, upTo offset: Int64, length: Int, hash: UInt64) -> Bool {
         var cs = stat(), os = stat()
         guard fstat(copy, &cs) == 0, fstat(original, &os) == 0 else { return false }
         if Int64(os.st_size) < offset { return true }
+        if Fingerprint.prefixHash(fd: original, length: length) != hash { return true }
         let end = min(offset, Int64(cs.st_size))
         let n = Int(min(end, 4096))
         guard n > 0 else { return true }
@@ -201,12 +222,20 @@ public final class FileTailSource {
     // MARK: reading
 
     /// Reads what is there (up to 1 MiB a round); true when data came.
-    private func readAvailable(_ f: TailedFile, emit: (RawBatch) -> Void) -> Bool {
+    func readAvailable(_ f: TailedFile, emit: (RawBatch) -> Void) -> Bool {
         var got = 0
         while got < 1 << 20 {
             let w = f.framer.writable
             let n = read(f.fd, w.pointer, min(w.count, 64 * 1024))
             if n <= 0 { break }
+            // Truncated and written past the old offset again since the last look: the bytes just read may be the
+            // new content's. They are not framed; reading starts again at 0 (checked after the read, so a
+            // truncation just before it cannot slip through).
+            if f.key != nil, !f.copyInProgress, firstBytesChanged(f) {
+                var st = stat()
+                restartTruncated(f, size: fstat(f.fd, &st) == 0 ? Int64(st.st_size) : 0, emit: emit)
+                return true
+            }
             if f.key == nil { f.key = Self.fingerprint(fd: f.fd, size: f.readOffset + Int64(n)) }
             got += n
             f.readOffset += Int64(n)
@@ -264,19 +293,12 @@ public final class FileTailSource {
             if !shrunk { f.copyInProgress = false } else if !rewritten { shrunk = false }
         }
         if statOK, shrunk || rewritten {
-            // Truncated in place (copytruncate): what was read stays read; start again at 0 with a new identity.
-            flush(f, close: .timeout, includePartial: true, emit: emit)
-            summaryLock.lock(); counters.truncations += 1; summaryLock.unlock()
-            lseek(f.fd, 0, SEEK_SET)
-            f.readOffset = 0
-            f.framerStart = 0
-            f.framer = options.makeFramer(pool: pool)
-            f.key = st.st_size > 0 ? Self.fingerprint(fd: f.fd, size: Int64(st.st_size)) : nil
+            restartTruncated(f, size: Int64(st.st_size), emit: emit)
             return
         }
         var named = stat()
         let stillNamed = stat(f.path, &named) == 0 && UInt64(named.st_dev) == f.device && UInt64(named.st_ino) == f.inode
-        if !stillNamed || st.st_nlink == 0 {
+        if !stillNamed || st.st_nlink == 0 || f.outsideGlob {
             if f.detachedAt == nil {
                 f.detachedAt = now
                 summaryLock.lock(); counters.rotations += 1; summaryLock.unlock()
@@ -303,7 +325,7 @@ public final class FileTailSource {
         return now != hash
     }
 
-    private func flush(_ f: TailedFile, close: BatchClose, includePartial: Bool, emit: (RawBatch) -> Void) {
+    func flush(_ f: TailedFile, close: BatchClose, includePartial: Bool, emit: (RawBatch) -> Void) {
         if close == .timeout { f.inBurst = false } // everything read so far goes out and is made durable
         while let batch = f.framer.takeBatch(origin: f.origin, close: close, includePartial: includePartial, now: nowMillis()) {
             batch.position = f.position

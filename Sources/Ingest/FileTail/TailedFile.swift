@@ -24,6 +24,8 @@ final class TailedFile {
     var copyInProgress = false
     /// The last batch cut was full: the file is being read faster than lines age (a backlog or a burst).
     var inBurst = false
+    /// Found outside the glob (renamed out of it while logpipe was stopped): read to its end, then released.
+    var outsideGlob = false
 
     init(path: String, fd: Int32, device: UInt64, inode: UInt64, offset: Int64, framer: LineFramer, origin: SourceOrigin) {
         self.path = path

@@ -5,16 +5,21 @@ import SegmentFormat
 /// Feeds archived segments back into the pipeline (batch reprocessing): each file is decompressed and framed like
 /// any stream; its lines are entries in the segment format, so IDs and context they carry are kept.
 ///
-/// Resume: with a ``ReplayCursor``, the lines of a file it records as delivered are skipped, and each batch
-/// carries its position (the file, lines of it done), which the cursor records once the batch is durable in
-/// every sink. Each file gets its own `SourceOrigin` named by its path, so deliveries can be counted per file.
+/// Resume: batches carry their position (`replay:<path>`, decompressed bytes), which the output archive records
+/// with their frames and, once durable in every sink, the ``ReplayCursor`` records too. A restart skips, per file,
+/// the newer of the two (`resume(fromArchive:)`): exact after a clean stop and after kill -9.
+/// Each file gets its own `SourceOrigin` named by its path, so deliveries can be counted per file.
 public final class SegmentReplaySource: Source {
     public let files: [String]
     public let options: FramingOptions
     public let sessionId: String
     public let cursor: ReplayCursor?
-    public let skipLines: [String: Int]
+    /// Decompressed bytes of each file to skip (already delivered).
+    public private(set) var skipBytes: [String: Int64] = [:]
     public var name: String { "replay" }
+
+    /// The position key of a replayed file.
+    public static func positionKey(_ path: String) -> String { "replay:" + path }
     /// Called on the source thread after each chunk with (compressed bytes done, compressed bytes total).
     public var progress: ((Int, Int) -> Void)?
     public private(set) var stats = SourceStats()
@@ -25,10 +30,21 @@ public final class SegmentReplaySource: Source {
         self.options = options
         self.sessionId = sessionId
         self.cursor = cursor
-        skipLines = cursor?.linesDone ?? [:]
+        if let cursor { take(cursor.positions) }
+    }
+
+    /// Without a cursor (no --state-dir) a replay starts from the beginning, whatever the archive holds.
+    public func resume(fromArchive positions: [String: Int64]) throws {
+        if cursor != nil { take(positions) }
     }
 
     public func acknowledge(_ positions: [SourcePosition]) throws { try cursor?.advance(positions) }
+
+    private func take(_ positions: [String: Int64]) {
+        for path in files {
+            if let p = positions[Self.positionKey(path)] { skipBytes[path] = max(skipBytes[path] ?? 0, p) }
+        }
+    }
 
     public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {
         let sizes = files.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
@@ -39,26 +55,26 @@ public final class SegmentReplaySource: Source {
             let origin = SourceOrigin(name: path, sessionId: sessionId)
             var framer = LineFramer(maxLineBytes: options.maxLineBytes, batchMaxEntries: options.batchMaxEntries,
                                     batchMaxBytes: options.batchMaxBytes, pool: pool, multiline: false)
-            var toSkip = skipLines[path] ?? 0
-            // Lines of this file behind each batch (skipped ones included): the batch's position.
-            var linesBehind = toSkip
-            func emitAt(_ batch: RawBatch) {
-                linesBehind += batch.lines.count
-                batch.position = SourcePosition(key: path, offset: Int64(linesBehind + framer.emptyLines))
-                emit(batch)
+            let key = Self.positionKey(path)
+            var bytesToSkip = skipBytes[path] ?? 0
+            var skipped: Int64 = 0
+            func take(_ close: BatchClose, includePartial: Bool = false) {
+                while close != .full || framer.isFull,
+                      let batch = framer.takeBatch(origin: origin, close: close, includePartial: includePartial, now: nowMillis()) {
+                    batch.position = SourcePosition(key: key, offset: skipped + framer.consumed)
+                    emit(batch)
+                }
             }
             do {
                 try readFile(path, stop: stop) { chunk in
                 guard !stop.isTriggered else { throw ReplayStopped() }
                 var p = chunk.baseAddress!
                 var left = chunk.count
-                while toSkip > 0, left > 0, let nl = memchr(p, 10, left) {
-                    let used = p.distance(to: nl.assumingMemoryBound(to: UInt8.self)) + 1
-                    p += used
-                    left -= used
-                    toSkip -= 1
+                if bytesToSkip > 0 {
+                    let n = Int(min(Int64(left), bytesToSkip))
+                    p += n; left -= n; bytesToSkip -= Int64(n); skipped += Int64(n)
                 }
-                if toSkip > 0 { return }
+                if left == 0 { return }
                 stats.bytesRead += left
                 while left > 0 {
                     let w = framer.writable
@@ -67,19 +83,15 @@ public final class SegmentReplaySource: Source {
                     framer.commit(n, now: nowMillis())
                     p += n
                     left -= n
-                    while framer.isFull, let batch = framer.takeBatch(origin: origin, close: .full, now: nowMillis()) {
-                        emitAt(batch)
-                    }
+                    take(.full)
                 }
                 }
             } catch is ReplayStopped {
                 // Stopped by a signal: deliver the complete lines read so far; the resume point follows them.
-                while let batch = framer.takeBatch(origin: origin, close: .end, now: nowMillis()) { emitAt(batch) }
+                take(.end)
                 break
             }
-            while let batch = framer.takeBatch(origin: origin, close: .end, includePartial: true, now: nowMillis()) {
-                emitAt(batch)
-            }
+            take(.end, includePartial: true)
             stats.emptyLines += framer.emptyLines
             done += sizes[index]
             progress?(done, total)

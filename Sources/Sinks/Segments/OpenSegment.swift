@@ -22,6 +22,10 @@ final class OpenSegment: @unchecked Sendable {
     private let directoryFD: Int32
     private let entryLock = NSLock()
     private var entryDurable = false
+    /// The side file with the source positions of this segment's frames (created at the first frame that has one).
+    private var positionLog: SegmentPositionLog?
+    /// The positions of a segment written whole from salvaged frames (recovery), for its manifest.
+    var recoveredPositions: [String: Int64] = [:]
 
     /// The file being written: `<name>.open` normally; another temporary name when a salvaged segment is
     /// written under the name of the file it replaces.
@@ -40,9 +44,11 @@ final class OpenSegment: @unchecked Sendable {
     deinit { if fd >= 0 { close(fd) } }
 
     /// Writes `batch` as a complete segment named `name`: temp file, `beforeRename` (e.g. move the file it
-    /// replaces away), rename into place, manifest.
+    /// replaces away), rename into place, manifest, `afterManifest` (e.g. remove the file it was salvaged from: only
+    /// now, so a kill at any point leaves that file for the next start, never the data in the temp file alone).
     static func writeWhole(_ batch: CompressedBatch, name: SegmentName, directory: String,
-                           beforeRename: () throws -> Void) throws -> SegmentManifest {
+                           positions: [String: Int64] = [:], beforeRename: () throws -> Void = {},
+                           afterManifest: () throws -> Void = {}) throws -> SegmentManifest {
         let tmp = directory + "/" + name.fileName + ".salvage"
         let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dfd >= 0 else { throw SegmentError.io(operation: "open directory", path: directory, errno: errno) }
@@ -51,15 +57,26 @@ final class OpenSegment: @unchecked Sendable {
         guard fd >= 0 else { throw SegmentError.io(operation: "create", path: tmp, errno: errno) }
         let segment = OpenSegment(name: name, directory: directory, directoryFD: dfd, fd: fd, createdMillis: nowMillis(),
                                   openPath: tmp)
+        segment.recoveredPositions = positions
         if !batch.encoded.entries.isEmpty {
             try segment.append(frame: batch.frame.bytes, entries: batch.encoded.entries[...], startOffset: 0)
         }
         try beforeRename()
-        return try segment.finalize()
+        let manifest = try segment.finalize()
+        try afterManifest()
+        return manifest
     }
 
     /// Appends one complete frame holding `entries` (offsets relative to the batch output, from `startOffset`).
-    func append(frame: UnsafeBufferPointer<UInt8>, entries infos: ArraySlice<EntryInfo>, startOffset: Int) throws {
+    /// `position`: how far its source is once this frame is in the segment; recorded (side file) before the
+    /// frame is written, so a frame cut short by a kill is known as such at recovery.
+    func append(frame: UnsafeBufferPointer<UInt8>, entries infos: ArraySlice<EntryInfo>, startOffset: Int,
+                position: SourcePosition? = nil) throws {
+        if let position {
+            let log = positionLog ?? SegmentPositionLog(directory: directory, name: name)
+            positionLog = log
+            try log.record(position, frameStart: bytes, frameEnd: bytes + frame.count)
+        }
         var p = frame.baseAddress!
         var left = frame.count
         while left > 0 {
@@ -87,6 +104,7 @@ final class OpenSegment: @unchecked Sendable {
     func abandon() {
         if fd >= 0 { close(fd) }
         fd = -1
+        positionLog?.closeFile()
     }
 
     /// fsync from another thread while the writer goes on (safe on one descriptor); what was written before the
@@ -130,15 +148,18 @@ final class OpenSegment: @unchecked Sendable {
         guard rename(openPath, finalPath) == 0 else { throw SegmentError.io(operation: "rename", path: openPath, errno: errno) }
         fsync(directoryFD)
         var times = TimestampFormatter()
-        let manifest = SegmentManifest(
+        var manifest = SegmentManifest(
             segment: name.fileName, codec: name.codec.rawValue, entries: entries, uncompressedBytes: uncompressedBytes,
             bytes: bytes, sha256: hasher.finalizeHex(),
             firstTimestamp: entries > 0 ? times.string(minTimestamp) : nil,
             lastTimestamp: entries > 0 ? times.string(maxTimestamp) : nil,
             levels: Dictionary(uniqueKeysWithValues: Level.allCases.map { ($0.name, levels[Int($0.rawValue)]) }),
             createdAt: times.string(createdMillis))
+        let positions = positionLog?.latest ?? recoveredPositions
+        manifest.positions = positions.isEmpty ? nil : positions
         do {
             try ManifestWriter.write(manifest, to: directory + "/" + name.manifestFileName, directoryFD: directoryFD)
+            positionLog?.remove() // the manifest has them now
         } catch {
             // A final name promises a manifest: without one (disk full) the segment goes back to `.open`, and the
             // next start salvages it and writes its manifest.

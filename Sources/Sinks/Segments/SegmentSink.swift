@@ -106,8 +106,16 @@ public final class SegmentSink: Sink, @unchecked Sendable {
             let roomBytes = options.maxBytes - segment.uncompressedBytes
             let wholeBytes = encoded.output.count
             if from == 0, count <= roomEntries, wholeBytes <= roomBytes {
-                try segment.append(frame: batch.frame.bytes, entries: encoded.entries[...], startOffset: 0)
+                try segment.append(frame: batch.frame.bytes, entries: encoded.entries[...], startOffset: 0,
+                                   position: encoded.position)
                 from = count
+            } else if from == 0, encoded.position != nil, segment.entries > 0, count <= options.maxEntries,
+                      wholeBytes <= options.maxBytes {
+                // A batch with a source position is not split across segments: a kill between its two parts
+                // would leave the first part in the archive without the position it reaches. It starts the
+                // next segment (this one stays under its limits).
+                try finalizeCurrent()
+                continue
             } else {
                 let take = fit(encoded, from: from, roomEntries: roomEntries, roomBytes: roomBytes,
                                emptySegment: segment.entries == 0)
@@ -115,7 +123,9 @@ public final class SegmentSink: Sink, @unchecked Sendable {
                     let s = encoded.start(of: from), e = Int(encoded.entries[from + take - 1].end)
                     let frame = ByteBuffer(capacity: (e - s) / 2 + 1024)
                     splitter.compress(UnsafeBufferPointer(start: encoded.output.base + s, count: e - s), into: frame)
-                    try segment.append(frame: frame.bytes, entries: encoded.entries[from..<(from + take)], startOffset: s)
+                    // (A batch larger than a whole segment: its position goes with its last part.)
+                    try segment.append(frame: frame.bytes, entries: encoded.entries[from..<(from + take)], startOffset: s,
+                                       position: from + take == count ? encoded.position : nil)
                     from += take
                 }
                 if take == 0 || from < count { try finalizeCurrent() ; continue }

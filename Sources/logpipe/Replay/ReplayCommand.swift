@@ -13,8 +13,8 @@ struct ReplayCommand: ParsableCommand {
         discussion: """
         Entries keep their IDs and context; --min-level, --since/--until (a point in time), another --codec or \
         --out apply as for live input. With --state-dir, a replay stopped by SIGINT/SIGTERM resumes where it \
-        stopped when run again with the same arguments (after kill -9 it resumes from the last clean stop: \
-        at-least-once).
+        stopped when run again with the same arguments; after kill -9 too, where the output archive says each file \
+        stands (positions recorded with its frames: each entry exactly once).
         """)
 
     @Argument(help: "Segment files or directories holding segments.")

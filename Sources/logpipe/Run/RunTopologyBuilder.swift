@@ -136,7 +136,7 @@ enum RunTopologyBuilder {
                 let quarantined = recovered.quarantined > 0 ? ", \(recovered.quarantined) damaged file(s) moved to quarantine/" : ""
                 Diagnostics.logger.notice("recovered \(recovered.entries) entries from \(recovered.files) unfinished segment(s)\(quarantined)")
             }
-            return (try SegmentSink(options: options), [:])
+            return (try SegmentSink(options: options), recovered.positions)
         } catch {
             throw RuntimeFailure("\(error)")
         }
