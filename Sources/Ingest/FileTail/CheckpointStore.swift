@@ -119,13 +119,18 @@ public final class CheckpointStore: @unchecked Sendable {
 public enum Fingerprint {
     public static let maxLength = 256
 
-    public static func hash(_ p: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in p { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
+    public static func hash(_ p: UnsafeRawBufferPointer) -> UInt64 { FNV1a.hash(p) }
 
     public static func key(length: Int, hash: UInt64) -> String { "\(length):" + String(hash, radix: 16) }
+
+    /// A tailed file's identity in positions and checkpoints: `<length>:<hash>@<device>:<inode>` (``split``
+    /// takes it apart).
+    public static func positionKey(_ fingerprint: String, device: UInt64, inode: UInt64) -> String {
+        fingerprint + "@" + inodeKey(device: device, inode: inode)
+    }
+
+    /// `<device>:<inode>`: one file on this machine, whatever its name or content.
+    public static func inodeKey(device: UInt64, inode: UInt64) -> String { "\(device):\(inode)" }
 
     /// `<length>:<hash>@<device>:<inode>` → the parts (file identity in positions and checkpoints).
     public static func split(_ key: String) -> (String, UInt64?, UInt64?) {

@@ -78,7 +78,7 @@ extension FileTailSource {
             summaryLock.unlock()
             Self.warn("copytruncate of \(path) truncated \(lost) bytes logpipe had not read (bytes \(readTo)..<\(copy.size); " +
                       "its copy \(copy.path) is not in the glob): lost")
-            try? checkpoints.commit([SourcePosition(key: "\(key)@\(device):\(inode)", offset: copy.size)], paths: [:])
+            try? checkpoints.commit([SourcePosition(key: Fingerprint.positionKey(key, device: device, inode: inode), offset: copy.size)], paths: [:])
         }
     }
 
@@ -100,7 +100,7 @@ extension FileTailSource {
                 accountTruncation(path: live.path, key: Fingerprint.split(key).0, readTo: entry.offset, device: d, inode: i)
                 continue
             }
-            guard !known.contains("\(d):\(i)"),
+            guard !known.contains(Fingerprint.inodeKey(device: d, inode: i)),
                   let s = here.first(where: { $0.device == d && $0.inode == i }), s.size > entry.offset else { continue }
             let fd = open(s.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { continue }

@@ -56,7 +56,7 @@ public final class FileTailSource {
     /// Bytes read but not yet durable (checkpointed), per file path.
     public func checkpointLag() -> [String: Int64] {
         summaryLock.lock()
-        let current = files.map { f in (f.path, f.key.map { k in "\(k)@\(f.device):\(f.inode)" }, f.readOffset) }
+        let current = files.map { f in (f.path, f.key.map { Fingerprint.positionKey($0, device: f.device, inode: f.inode) }, f.readOffset) }
         summaryLock.unlock()
         var out: [String: Int64] = [:]
         for (path, key, offset) in current {
@@ -71,7 +71,7 @@ public final class FileTailSource {
         summaryLock.lock()
         defer { summaryLock.unlock() }
         var out: [String: String] = [:]
-        for f in files { if let k = f.key { out["\(k)@\(f.device):\(f.inode)"] = f.path } }
+        for f in files { if let k = f.key { out[Fingerprint.positionKey(k, device: f.device, inode: f.inode)] = f.path } }
         return out
     }
 
@@ -109,11 +109,11 @@ public final class FileTailSource {
     // MARK: discovery
 
     func discover() {
-        var known = Set(files.map { "\($0.device):\($0.inode)" })
+        var known = Set(files.map { Fingerprint.inodeKey(device: $0.device, inode: $0.inode) })
         let now = Date().timeIntervalSince1970
         for path in matcher.expand() {
             var st = stat()
-            guard stat(path, &st) == 0, !known.contains("\(st.st_dev):\(st.st_ino)") else { continue }
+            guard stat(path, &st) == 0, !known.contains(Fingerprint.inodeKey(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))) else { continue }
             // A file shorter than a fingerprint that is still being written (a copy in progress) cannot be
             // identified yet: wait until it is long enough or has been quiet for a second.
             let modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9

@@ -43,6 +43,6 @@ final class TailedFile {
 
     /// The durable position a batch taken now would reach.
     var position: SourcePosition? {
-        key.map { SourcePosition(key: "\($0)@\(device):\(inode)", offset: framerStart + framer.consumed) }
+        key.map { SourcePosition(key: Fingerprint.positionKey($0, device: device, inode: inode), offset: framerStart + framer.consumed) }
     }
 }
