@@ -65,11 +65,7 @@ public final class ClickHouseSink: Sink, @unchecked Sendable {
     }
 
     public var health: SinkHealth {
-        var c = counters
-        let spooled = c.removeValue(forKey: "spooled") ?? 0
-        return SinkHealth(failingSinceMillis: failingSinceMillis,
-                          lastError: failingSinceMillis == nil ? nil : (lastError ?? "insert failing"),
-                          counters: c, gauges: ["spooled": spooled])
+        .lanes(counters: counters, failingSinceMillis: failingSinceMillis, lastError: lastError, failing: "insert failing")
     }
 
     /// Stops the delivery thread and closes the spool (what is not inserted stays on disk for the next start).

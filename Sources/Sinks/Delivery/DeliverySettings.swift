@@ -46,3 +46,17 @@ public enum DeliveryLog {
         }
     }
 }
+
+import Pipeline
+
+extension SinkHealth {
+    /// The health of a sink on delivery lanes: its counters, the backlog (`counters["spooled"]`) as a gauge, and
+    /// while failing the last error (or `failing` when there is none).
+    static func lanes(counters: [String: Int], failingSinceMillis: Int64?, lastError: String?, failing: String) -> SinkHealth {
+        var c = counters
+        let spooled = c.removeValue(forKey: "spooled") ?? 0
+        return SinkHealth(failingSinceMillis: failingSinceMillis,
+                          lastError: failingSinceMillis == nil ? nil : (lastError ?? failing),
+                          counters: c, gauges: ["spooled": spooled])
+    }
+}

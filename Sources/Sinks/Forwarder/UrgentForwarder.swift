@@ -74,11 +74,7 @@ public final class UrgentForwarder: Sink, @unchecked Sendable {
     }
 
     public var health: SinkHealth {
-        var c = counters
-        let spooled = c.removeValue(forKey: "spooled") ?? 0
-        return SinkHealth(failingSinceMillis: failingSinceMillis,
-                          lastError: failingSinceMillis == nil ? nil : (lastError ?? "delivery failing"),
-                          counters: c, gauges: ["spooled": spooled])
+        .lanes(counters: counters, failingSinceMillis: failingSinceMillis, lastError: lastError, failing: "delivery failing")
     }
 
     /// Per destination: delivered, still spooled, refused.
