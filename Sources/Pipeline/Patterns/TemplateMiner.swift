@@ -34,6 +34,11 @@ public struct TemplateMiner: Sendable {
     var cache = MaskedMessageTable()
     var scratch = VariableMasker.Scratch()
     var rootsByLength: [Int: [Int]] = [:]
+    /// Distinct raw messages of each group (by index), for ``TemplateRendering``.
+    var samples: [[[UInt8]]] = []
+
+    /// Raw samples kept per group: enough to tell a constant word (`ssh2`) from a variable.
+    static let maxSamples = 8
 
     /// Creates a miner with the default configuration.
     public init() { self.init(configuration: Configuration()) }
@@ -55,9 +60,22 @@ public struct TemplateMiner: Sendable {
     public mutating func add(bytes: UnsafeBufferPointer<UInt8>) -> Int {
         masker.mask(bytes, into: &scratch)
         let masked = scratch
-        return masked.output.withUnsafeBytes { key in
+        let id = masked.output.withUnsafeBytes { key in
             add(masked: key, hash: MaskedMessageTable.hash(key)) { masked.tokens() }
         }
+        if needsSample(id) { recordSample(id, bytes) }
+        return id
+    }
+
+    /// Whether group `id` (as returned by ``add(bytes:)``) still takes raw samples.
+    @inline(__always)
+    func needsSample(_ id: Int) -> Bool { samples[id - 1].count < Self.maxSamples }
+
+    /// Keeps `bytes` as a raw sample of group `id` unless it holds that message already.
+    mutating func recordSample(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+        let i = id - 1
+        for s in samples[i] where s.count == bytes.count && s.elementsEqual(bytes) { return }
+        samples[i].append(Array(bytes))
     }
 
     /// Adds message `i` of a block masked beforehand (possibly on another
@@ -85,6 +103,7 @@ public struct TemplateMiner: Sendable {
         } else {
             index = groups.count
             groups.append(TemplateGroup(tokens: tokens, size: 1))
+            samples.append([])
             parent.append(index)
             rootsByLength[tokens.count, default: []].append(index)
             generalise(index)
@@ -97,8 +116,32 @@ public struct TemplateMiner: Sendable {
     /// Number of group ids handed out so far (ids run from 1 to this).
     public var idCount: Int { groups.count }
 
-    /// The current template of a group (any id returned by ``add(_:)``), variables as `<*>`.
+    /// The current template of a group (any id returned by ``add(_:)``), in the
+    /// Loghub-2.0 convention (see ``TemplateRendering``): each variable is `<*>`.
     public func template(ofGroup id: Int) -> String {
+        guard id >= 1, id <= groups.count else { return "" }
+        let root = group(of: id)
+        var raw: [[UInt8]] = []
+        for i in groups.indices where group(of: i + 1) == root && raw.count < 4 * Self.maxSamples {
+            raw.append(contentsOf: samples[i])
+        }
+        return TemplateRendering.render(tokens: groups[root - 1].tokens, samples: raw)
+    }
+
+    /// The template of every group now, by group id (see ``template(ofGroup:)``).
+    public func templates() -> [Int: String] {
+        var raw: [Int: [[UInt8]]] = [:]
+        for i in groups.indices {
+            let root = group(of: i + 1)
+            if raw[root, default: []].count < 4 * Self.maxSamples { raw[root, default: []].append(contentsOf: samples[i]) }
+        }
+        var result: [Int: String] = [:]
+        for (root, s) in raw { result[root] = TemplateRendering.render(tokens: groups[root - 1].tokens, samples: s) }
+        return result
+    }
+
+    /// The template as the grouping sees it: masked tokens, merged positions as `<*>`.
+    public func maskedTemplate(ofGroup id: Int) -> String {
         guard id >= 1, id <= groups.count else { return "" }
         return groups[group(of: id) - 1].text
     }
