@@ -29,7 +29,7 @@ enum TemplateRendering {
         out.reserveCapacity(n)
         for p in 0..<n {
             if tokens[p] == TemplateGroup.wildcard {
-                out.append(star)
+                out.append(sampleTokens.isEmpty ? star : renderMerged(sampleTokens.map { $0[p] }))
             } else if sampleTokens.isEmpty {
                 out.append(renderMasked(Array(tokens[p].utf8)))
             } else {
@@ -37,6 +37,7 @@ enum TemplateRendering {
             }
         }
         mergeUnits(&out)
+        mergeDates(&out)
         var text: [UInt8] = []
         for (i, t) in out.enumerated() {
             if i > 0 { text.append(0x20) }
@@ -59,18 +60,44 @@ enum TemplateRendering {
         return result
     }
 
-    /// One template position from the raw tokens of the samples there.
-    static func renderToken(_ raws: [ArraySlice<UInt8>], masked: [UInt8]) -> [UInt8] {
+    /// Atoms of each raw token, when they all have the same structure (the same
+    /// delimiters in the same places, atoms of the same kinds).
+    static func alignedAtoms(_ raws: [ArraySlice<UInt8>]) -> [[TokenAtom]]? {
         let atoms = raws.map(TokenAtoms.split)
         let shape = atoms[0]
         let aligned = atoms.allSatisfy { a in
             a.count == shape.count && zip(a, shape).allSatisfy { $0.isDelimiter == $1.isDelimiter
                 && (!$0.isDelimiter || $0.bytes.elementsEqual($1.bytes)) && $0.kind == $1.kind }
         }
-        guard aligned else {
+        return aligned ? atoms : nil
+    }
+
+    /// A position the miner merged: `<*>`, keeping the delimiters and constant
+    /// words that every sample shares there (`user=<*>`, `(<*>)`).
+    static func renderMerged(_ raws: [ArraySlice<UInt8>]) -> [UInt8] {
+        guard let atoms = alignedAtoms(raws) else { return star }
+        var out: [UInt8] = []
+        var variables = 0
+        for (k, atom) in atoms[0].enumerated() {
+            if atom.isDelimiter {
+                out.append(contentsOf: atom.bytes)
+            } else if atom.isAlwaysVariable || atoms.contains(where: { !$0[k].bytes.elementsEqual(atom.bytes) }) {
+                out.append(contentsOf: star)
+                variables += 1
+            } else {
+                out.append(contentsOf: atom.bytes)
+            }
+        }
+        return variables == 0 ? star : out
+    }
+
+    /// One template position from the raw tokens of the samples there.
+    static func renderToken(_ raws: [ArraySlice<UInt8>], masked: [UInt8]) -> [UInt8] {
+        guard let atoms = alignedAtoms(raws) else {
             // Samples disagree on the token's structure: the masked form, one `<*>` per variable part.
             return renderMasked(masked)
         }
+        let shape = atoms[0]
         var out: [UInt8] = []
         for (k, atom) in shape.enumerated() {
             if atom.isDelimiter {
@@ -112,6 +139,38 @@ enum TemplateRendering {
                 i += 1
             }
         }
+    }
+
+    /// A date written out (`Fri Jun 17 07:07:00 2005`) is one variable, `<*>:<*>:<*>`
+    /// as the convention writes a time: weekday, month and day before the time
+    /// join it, and so does the year after it when a month name was there.
+    static func mergeDates(_ tokens: inout [[UInt8]]) {
+        var i = 0
+        while i < tokens.count {
+            guard isTime(tokens[i]) else { i += 1; continue }
+            var first = i
+            var named = false
+            while first > 0, i - first < 3 {
+                let t = tokens[first - 1]
+                if t.elementsEqual(star) { first -= 1; continue }
+                if CalendarWords.isName(t) { first -= 1; named = true; continue }
+                break
+            }
+            guard named else { i += 1; continue }
+            var last = i
+            if last + 1 < tokens.count, tokens[last + 1].starts(with: star),
+               tokens[last + 1].dropFirst(3).allSatisfy(TokenMasking.isClosing) { last += 1 }
+            var merged = tokens[i]
+            if last > i { merged.append(contentsOf: tokens[last].dropFirst(3)) }
+            tokens.replaceSubrange(first...last, with: [merged])
+            i = first + 1
+        }
+    }
+
+    /// `<*>:<*>:<*>` (a time), maybe with closing punctuation.
+    static func isTime(_ t: [UInt8]) -> Bool {
+        let time = Array("<*>:<*>:<*>".utf8)
+        return t.starts(with: time) && t.dropFirst(time.count).allSatisfy(TokenMasking.isClosing)
     }
 
     /// When `token` is a unit followed by closing punctuation only, that punctuation.
