@@ -256,14 +256,15 @@ def leave_one_out(args, systems, data):
     for setting in grid:
         for system in systems:
             predicted, templates, elapsed = run_binary(args.binary, data[system][0], setting)
-            results[(tuple(setting), system)] = (score(data[system], predicted, templates), elapsed)
+            results[(tuple(setting), system)] = (score(data[system], predicted, templates), elapsed,
+                                                 len(set(predicted)))
     rows = []
     for held in systems:
         others = [s for s in systems if s != held]
         best = max(grid, key=lambda g: sum(objective(results[(tuple(g), s)][0]) for s in others))
-        s, elapsed = results[(tuple(best), held)]
+        s, elapsed, ngroups = results[(tuple(best), held)]
         contents, events, _ = data[held]
-        rows.append((held, len(contents), len(set(events)), 0, s, elapsed, "  " + " ".join(best)))
+        rows.append((held, len(contents), len(set(events)), ngroups, s, elapsed, "  " + " ".join(best)))
     print()
     return print_table(rows, "Leave one out (setting chosen on the other systems)")
 

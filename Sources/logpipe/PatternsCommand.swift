@@ -12,6 +12,10 @@ struct PatternsCommand: ParsableCommand {
     @Argument(help: "File with one message per line; - or nothing for stdin.")
     var file: String?
 
+    @Option(name: .customLong("min-distinct"),
+            help: "Distinct groups that must agree before a position becomes a variable (default 4; for experiments).")
+    var minDistinct: Int?
+
     func run() throws {
         let data: Data
         if let file, file != "-" {
@@ -24,7 +28,12 @@ struct PatternsCommand: ParsableCommand {
         } else {
             data = FileHandle.standardInput.readDataToEndOfFile()
         }
-        var miner = TemplateMiner()
+        var configuration = TemplateMiner.Configuration()
+        if let minDistinct {
+            guard minDistinct >= 2 else { throw ValidationError("invalid --min-distinct \(minDistinct): expected 2 or more") }
+            configuration.minDistinctValues = minDistinct
+        }
+        var miner = TemplateMiner(configuration: configuration)
         data.withUnsafeBytes { raw in
             PatternListing.write(text: raw.bindMemory(to: UInt8.self), miner: &miner) { StandardOutput.write($0) }
         }

@@ -9,7 +9,8 @@ extension TemplateMiner {
     /// Records the generalisations that the new group `index` shares with each
     /// same-length group, and merges a generalisation's groups once enough agree:
     /// ``Configuration/minDistinctValues`` groups, or two when they differ in one
-    /// position only, where one side is a masked variable (`<*>` vs `admin`).
+    /// position only, where one side holds a masked variable (`<*>` vs `admin`,
+    /// `rdd_<*>` vs `broadcast_<*>`: identifiers of two kinds in one place).
     mutating func generalise(_ index: Int) {
         let tokens = groups[index].tokens
         let limit = Self.maxDifferences(length: tokens.count)
@@ -22,7 +23,7 @@ extension TemplateMiner {
             guard general.constantCount > general.wildcardCount else { continue }
             let members = (rootsByLength[tokens.count] ?? []).filter { general.matches(groups[$0].tokens) }
             let masked = diff.count == 1
-                && (TokenShape.isMaskedVariable(groups[r].tokens[diff[0]]) || TokenShape.isMaskedVariable(tokens[diff[0]]))
+                && (TokenShape.holdsVariable(groups[r].tokens[diff[0]]) || TokenShape.holdsVariable(tokens[diff[0]]))
             if members.count >= (masked ? 2 : configuration.minDistinctValues) {
                 merge(members.sorted(), into: general.tokens)
                 return

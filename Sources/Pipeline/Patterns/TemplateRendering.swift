@@ -28,7 +28,11 @@ enum TemplateRendering {
         var out: [[UInt8]] = []
         out.reserveCapacity(n)
         for p in 0..<n {
-            if tokens[p] == TemplateGroup.wildcard {
+            if let first = sampleTokens.first?[p], unitSuffix(Array(first)) != nil,
+               sampleTokens.allSatisfy({ unitSuffix(Array($0[p])) != nil }) {
+                // Units (`KB`, `ms`) that differ between samples: kept, so that they join their number below.
+                out.append(Array(first))
+            } else if tokens[p] == TemplateGroup.wildcard {
                 out.append(sampleTokens.isEmpty ? star : renderMerged(sampleTokens.map { $0[p] }))
             } else if sampleTokens.isEmpty {
                 out.append(renderMasked(Array(tokens[p].utf8)))

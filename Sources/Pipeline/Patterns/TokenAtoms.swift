@@ -24,14 +24,15 @@ struct TokenAtom {
 /// Cuts a token into ``TokenAtom``s.
 ///
 /// Delimiters are those of the convention's post-processing (Khan et al., ICSE
-/// 2022, as in Loghub-2.0): `, ! ; : = | " ' [ ] ( ) { } . - + @ # $ % &`; `/`
-/// and `_` are not delimiters, and a sign before a number stays with it
+/// 2022, as in Loghub-2.0): `, ! ; : = | " ' [ ] ( ) { } . - + @ # $ % &`, and `/`,
+/// which the convention's rule for words joined to a variable does not cross; `_` is
+/// not a delimiter, and a sign before a number stays with it
 /// (`blk_-42`, `vCores:-17`). At the start of a part (after a delimiter other
 /// than `. - + @ # $ % &`), a path (`/a/b`), a URL (`scheme://...`, the scheme kept)
 /// and a host name (`a.b.example.com`, `ip-10-0-0-1`, `msra-sa-41`) are one atom.
 enum TokenAtoms {
     static let delimiterTable: [Bool] = (0...255).map { b in
-        Array(",!;:=|\"'[](){}.-+@#$%&".utf8).contains(UInt8(b))
+        Array(",!;:=|\"'[](){}.-+@#$%&/".utf8).contains(UInt8(b))
     }
     /// Delimiters that end a path-like part (the convention's path delimiters).
     static let partTable: [Bool] = (0...255).map { b in
@@ -47,18 +48,24 @@ enum TokenAtoms {
         var partStart = true
         while i < t.endIndex {
             let b = t[i]
+            if partStart, let special = specialAtom(t, i) {
+                atoms.append(contentsOf: special.atoms)
+                i = special.end
+                partStart = false
+                if special.atoms.last?.kind == .host, i < t.endIndex, t[i] == 0x2F {
+                    // host/address: the address after the slash is a part of its own.
+                    atoms.append(TokenAtom(bytes: t[i..<(i + 1)], kind: .delimiter))
+                    i += 1
+                    partStart = true
+                }
+                continue
+            }
             if isDelimiter(b) && !isSign(t, i) {
                 var j = i + 1
                 while j < t.endIndex && isDelimiter(t[j]) && !isSign(t, j) { j += 1 }
                 atoms.append(TokenAtom(bytes: t[i..<j], kind: .delimiter))
                 partStart = endsPart(t[j - 1])
                 i = j
-                continue
-            }
-            if partStart, let special = specialAtom(t, i) {
-                atoms.append(contentsOf: special.atoms)
-                i = special.end
-                partStart = false
                 continue
             }
             var j = i + 1

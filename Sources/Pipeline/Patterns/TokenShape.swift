@@ -24,6 +24,21 @@ enum TokenShape {
         return hi - lo == 3 && bytes[lo] == 0x3C && bytes[lo + 1] == 0x2A && bytes[lo + 2] == 0x3E
     }
 
+    /// Whether the token is a masked variable or an identifier made of a word
+    /// joined to one by `_` or `-` (`blk_<*>`, `rdd_<*>`, `node-<*>`), give or
+    /// take brackets and punctuation around it.
+    static func holdsVariable(_ token: String) -> Bool {
+        if isMaskedVariable(token) { return true }
+        let bytes = Array(token.utf8)
+        var lo = 0
+        var hi = bytes.count
+        while lo < hi && TokenMasking.isOpening(bytes[lo]) && bytes[lo] != 0x3C { lo += 1 }
+        while hi > lo && TokenMasking.isClosing(bytes[hi - 1]) && bytes[hi - 1] != 0x3E { hi -= 1 }
+        guard hi - lo >= 5, bytes[hi - 3] == 0x3C, bytes[hi - 2] == 0x2A, bytes[hi - 1] == 0x3E,
+              bytes[hi - 4] == 0x5F || bytes[hi - 4] == 0x2D else { return false }
+        return bytes[lo..<(hi - 4)].allSatisfy(TokenMasking.isAlnum)
+    }
+
     /// At least two letters, all letters upper case (digits and `_` allowed).
     static func isEnumWord(_ token: String) -> Bool {
         var letters = 0
