@@ -16,11 +16,12 @@ extension TemplateMiner {
         let limit = Self.maxDifferences(length: tokens.count)
         for r in rootsByLength[tokens.count] ?? [] where r != index {
             guard let diff = groups[r].differences(from: tokens, limit: limit), !diff.isEmpty,
-                  diff.allSatisfy({ TokenShape.mayVary(position: $0, groups[r].tokens[$0], tokens[$0]) })
+                  diff.allSatisfy({ TokenShape.mayVary(groups[r].tokens[$0], tokens[$0]) })
             else { continue }
             var general = TemplateGroup(tokens: groups[r].tokens, size: 0)
             for i in diff { general.tokens[i] = TemplateGroup.wildcard }
-            guard general.constantCount > general.wildcardCount else { continue }
+            guard general.constantCount > general.wildcardCount,
+                  diff[0] > 0 || general.constantCount >= TokenShape.minConstantsWithFirstToken else { continue }
             let members = (rootsByLength[tokens.count] ?? []).filter { general.matches(groups[$0].tokens) }
             let masked = diff.count == 1
                 && (TokenShape.holdsVariable(groups[r].tokens[diff[0]]) || TokenShape.holdsVariable(tokens[diff[0]]))

@@ -2,16 +2,23 @@ import Foundation
 
 /// Rules on which template positions may become variables when groups merge.
 enum TokenShape {
-    /// Whether position `position`, holding `a` in one group and `b` in another,
-    /// may be generalised to `<*>`.
+    /// Whether a position holding `a` in one group and `b` in another may be
+    /// generalised to `<*>`.
     ///
-    /// The first token names the event and stays constant; upper-case words
-    /// (`RUNNING`, `LEADING`, `ERROR`) are enumerated states or levels, which
-    /// tell events apart rather than vary inside one.
-    static func mayVary(position: Int, _ a: String, _ b: String) -> Bool {
-        if position == 0 { return false }
-        return !isEnumWord(a) && !isEnumWord(b)
+    /// Upper-case words (`RUNNING`, `LEADING`, `ERROR`) are enumerated states or
+    /// levels, which tell events apart rather than vary inside one. (The first
+    /// position is no exception: a program or host name often comes first; see
+    /// ``minConstantsWithFirstToken`` for short messages.)
+    static func mayVary(_ a: String, _ b: String) -> Bool {
+        !isEnumWord(a) && !isEnumWord(b)
     }
+
+    /// Constant tokens a template must keep when its first token becomes a variable.
+    ///
+    /// In a short message the first word is most of what names the event
+    /// (`cupsd startup succeeded`, `tickTime set to 2000`); in a longer one it is
+    /// more often a subject that varies (`app.exe - host:80 open through proxy ...`).
+    static let minConstantsWithFirstToken = 3
 
     /// Whether the token is a masked variable, give or take brackets and
     /// punctuation around it (`<*>`, `[<*>]`, `<*>,`).
