@@ -45,6 +45,10 @@ extension TemplateMiner {
         for m in absorbed {
             template.size += groups[m].size
             parent[m] = target
+            if m != target {
+                samples[target].append(contentsOf: samples[m].prefix(Self.maxMergedSamples - samples[target].count))
+                samples[m] = []
+            }
         }
         parent[target] = target
         groups[target] = template

@@ -34,11 +34,13 @@ public struct TemplateMiner: Sendable {
     var cache = MaskedMessageTable()
     var scratch = VariableMasker.Scratch()
     var rootsByLength: [Int: [Int]] = [:]
-    /// Distinct raw messages of each group (by index), for ``TemplateRendering``.
+    /// Distinct raw messages of each group (by index; a merge moves them to the
+    /// surviving group, up to ``maxMergedSamples``), for ``TemplateRendering``.
     var samples: [[[UInt8]]] = []
 
     /// Raw samples kept per group: enough to tell a constant word (`ssh2`) from a variable.
     static let maxSamples = 8
+    static let maxMergedSamples = 32
 
     /// Creates a miner with the default configuration.
     public init() { self.init(configuration: Configuration()) }
@@ -120,23 +122,16 @@ public struct TemplateMiner: Sendable {
     /// Loghub-2.0 convention (see ``TemplateRendering``): each variable is `<*>`.
     public func template(ofGroup id: Int) -> String {
         guard id >= 1, id <= groups.count else { return "" }
-        let root = group(of: id)
-        var raw: [[UInt8]] = []
-        for i in groups.indices where group(of: i + 1) == root && raw.count < 4 * Self.maxSamples {
-            raw.append(contentsOf: samples[i])
-        }
-        return TemplateRendering.render(tokens: groups[root - 1].tokens, samples: raw)
+        let root = group(of: id) - 1
+        return TemplateRendering.render(tokens: groups[root].tokens, samples: samples[root])
     }
 
     /// The template of every group now, by group id (see ``template(ofGroup:)``).
     public func templates() -> [Int: String] {
-        var raw: [Int: [[UInt8]]] = [:]
-        for i in groups.indices {
-            let root = group(of: i + 1)
-            if raw[root, default: []].count < 4 * Self.maxSamples { raw[root, default: []].append(contentsOf: samples[i]) }
-        }
         var result: [Int: String] = [:]
-        for (root, s) in raw { result[root] = TemplateRendering.render(tokens: groups[root - 1].tokens, samples: s) }
+        for i in groups.indices where parent[i] == i {
+            result[i + 1] = TemplateRendering.render(tokens: groups[i].tokens, samples: samples[i])
+        }
         return result
     }
 

@@ -19,16 +19,39 @@ enum TemplateRendering {
     /// Renders `tokens` (masked template tokens, ``TemplateGroup/wildcard`` for
     /// merged positions) using raw `samples` of the group's messages.
     static func render(tokens: [String], samples: [[UInt8]]) -> String {
+        let split = samples.map(splitSpaces)
+        if let m = split.first?.count, m != tokens.count, split.allSatisfy({ $0.count == m }) {
+            // Every sample has the same runs of repeated variables (a date, a list
+            // of fixed length here): render them at their length.
+            let runs = samples.indices.map { collapseLists(samples[$0], split[$0])?.1 }
+            if let first = runs[0], first.count == tokens.count, runs.allSatisfy({ $0 == first }) {
+                var expanded: [String] = []
+                for (t, k) in zip(tokens, first) { expanded += repeatElement(t, count: k) }
+                return render(tokens: expanded, split: split)
+            }
+        }
+        return render(tokens: tokens, split: split)
+    }
+
+    static func render(tokens: [String], split: [[ArraySlice<UInt8>]]) -> String {
         let n = tokens.count
         var sampleTokens: [[ArraySlice<UInt8>]] = []
-        for s in samples {
-            let t = splitSpaces(s)
-            if t.count == n { sampleTokens.append(t) }
+        var lists = [Bool](repeating: false, count: n)
+        for t in split {
+            if t.count == n {
+                sampleTokens.append(t)
+            } else if let (collapsed, runs) = collapseLists(t), collapsed.count == n {
+                // A list of variable length is one variable.
+                sampleTokens.append(collapsed)
+                for p in 0..<n where runs[p] > 1 { lists[p] = true }
+            }
         }
         var out: [[UInt8]] = []
         out.reserveCapacity(n)
         for p in 0..<n {
-            if let first = sampleTokens.first?[p], unitSuffix(Array(first)) != nil,
+            if lists[p] {
+                out.append(star)
+            } else if let first = sampleTokens.first?[p], unitSuffix(Array(first)) != nil,
                sampleTokens.allSatisfy({ unitSuffix(Array($0[p])) != nil }) {
                 // Units (`KB`, `ms`) that differ between samples: kept, so that they join their number below.
                 out.append(Array(first))
@@ -49,6 +72,36 @@ enum TemplateRendering {
         }
         return String(decoding: mergeAdjacentVariables(text), as: UTF8.self)
     }
+
+    /// The raw tokens with each list of variables (see ``VariableMasker/Kinds/repeatedVariables``)
+    /// as its first token, and the length of the run at each resulting position.
+    static func collapseLists(_ s: [UInt8], _ raw: [ArraySlice<UInt8>]) -> ([ArraySlice<UInt8>], [Int])? {
+        let tokens = listMasker.maskedTokens(String(decoding: s, as: UTF8.self))
+        guard tokens.count == raw.count else { return nil }
+        var collapsed: [ArraySlice<UInt8>] = []
+        var runs: [Int] = []
+        for i in raw.indices {
+            if i > 0, tokens[i] == tokens[i - 1], tokens[i].contains("<*>") {
+                runs[runs.count - 1] += 1
+            } else {
+                collapsed.append(raw[i])
+                runs.append(1)
+            }
+        }
+        return (collapsed, runs)
+    }
+
+    static func collapseLists(_ raw: [ArraySlice<UInt8>]) -> ([ArraySlice<UInt8>], [Int])? {
+        var s: [UInt8] = []
+        for (i, t) in raw.enumerated() {
+            if i > 0 { s.append(0x20) }
+            s.append(contentsOf: t)
+        }
+        return collapseLists(s, raw)
+    }
+
+    /// The grouping masker without list collapsing, to find the lists in a raw sample.
+    static let listMasker = VariableMasker(kinds: VariableMasker.Kinds.grouping.subtracting(.repeatedVariables))
 
     static func splitSpaces(_ s: [UInt8]) -> [ArraySlice<UInt8>] {
         var result: [ArraySlice<UInt8>] = []
@@ -92,7 +145,17 @@ enum TemplateRendering {
                 out.append(contentsOf: atom.bytes)
             }
         }
-        return variables == 0 ? star : out
+        if variables == 0 { return star }
+        return absorbExtension(out)
+    }
+
+    /// `<*>.exe`, `<*>.log`: a file name whose stem varies is one variable.
+    static func absorbExtension(_ t: [UInt8]) -> [UInt8] {
+        guard t.count > 4, t.starts(with: star), t[3] == 0x2E else { return t }
+        var k = 4
+        while k < t.count && TokenMasking.isAlnum(t[k]) { k += 1 }
+        guard (2...5).contains(k - 4), t[k...].allSatisfy(TokenMasking.isClosing) else { return t }
+        return star + t[k...]
     }
 
     /// One template position from the raw tokens of the samples there.

@@ -15,7 +15,7 @@ struct TokenAtom {
         switch kind {
         case .delimiter, .url: return false
         case .path: return true
-        case .host: return bytes.contains(where: TokenMasking.isDigit)
+        case .host: return true
         case .word: return TokenAtoms.isVariableWord(bytes)
         }
     }
