@@ -41,6 +41,9 @@ public struct TemplateMiner: Sendable {
     /// Raw samples kept per group: enough to tell a constant word (`ssh2`) from a variable.
     static let maxSamples = 8
     static let maxMergedSamples = 32
+    /// Messages offered to a group as samples before it stops looking (most are repeats).
+    static let maxSampleOffers = 256
+    var sampleOffers: [Int] = []
 
     /// Creates a miner with the default configuration.
     public init() { self.init(configuration: Configuration()) }
@@ -69,15 +72,22 @@ public struct TemplateMiner: Sendable {
         return id
     }
 
-    /// Whether group `id` (as returned by ``add(bytes:)``) still takes raw samples.
+    /// Whether group `id` (as returned by ``add(bytes:)``) still takes raw samples:
+    /// until it has ``maxSamples`` distinct ones or was offered ``maxSampleOffers``.
     @inline(__always)
-    func needsSample(_ id: Int) -> Bool { samples[id - 1].count < Self.maxSamples }
+    func needsSample(_ id: Int) -> Bool { sampleOffers[id - 1] < Self.maxSampleOffers }
 
     /// Keeps `bytes` as a raw sample of group `id` unless it holds that message already.
     mutating func recordSample(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
         let i = id - 1
-        for s in samples[i] where s.count == bytes.count && s.elementsEqual(bytes) { return }
+        sampleOffers[i] += 1
+        for s in samples[i] where s.count == bytes.count {
+            if bytes.isEmpty || s.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, s.count) }) == 0 {
+                return
+            }
+        }
         samples[i].append(Array(bytes))
+        if samples[i].count >= Self.maxSamples { sampleOffers[i] = Self.maxSampleOffers }
     }
 
     /// Adds message `i` of a block masked beforehand (possibly on another
@@ -106,6 +116,7 @@ public struct TemplateMiner: Sendable {
             index = groups.count
             groups.append(TemplateGroup(tokens: tokens, size: 1))
             samples.append([])
+            sampleOffers.append(0)
             parent.append(index)
             rootsByLength[tokens.count, default: []].append(index)
             generalise(index)
