@@ -25,8 +25,9 @@ public struct MaskedBlock: Sendable {
         let masker = VariableMasker(kinds: .grouping)
         var scratch = VariableMasker.Scratch()
         bytes.reserveCapacity(range.count + range.count / 4)
-        lineRanges = Self.lines(text, range)
-        for line in lineRanges {
+        let lines = Self.lines(text, range)
+        lineRanges = lines
+        for line in lines {
             masker.mask(UnsafeBufferPointer(rebasing: text[line]), into: &scratch)
             let base = bytes.count
             for s in scratch.starts { tokenStarts.append(base + s) }

@@ -24,11 +24,7 @@ public enum PatternListing {
         var ids: [Int] = []
         ids.reserveCapacity(text.count / 48)
         ParallelMasking.forEachBlock(text: text) { block in
-            for i in 0..<block.count {
-                let id = miner.add(block: block, at: i)
-                if miner.needsSample(id) { miner.recordSample(id, UnsafeBufferPointer(rebasing: text[block.lineRanges[i]])) }
-                ids.append(id)
-            }
+            miner.add(block: block, text: text, into: &ids)
         }
         render(ids: ids, miner: miner, to: output)
     }

@@ -42,7 +42,7 @@ public struct TemplateMiner: Sendable {
     static let maxSamples = 8
     static let maxMergedSamples = 32
     /// Messages offered to a group as samples before it stops looking (most are repeats).
-    static let maxSampleOffers = 256
+    static let maxSampleOffers = 32
     var sampleOffers: [Int] = []
 
     /// Creates a miner with the default configuration.
@@ -99,13 +99,31 @@ public struct TemplateMiner: Sendable {
         }
     }
 
+    /// Adds every message of `block` in order, appending their ids to `ids`; each
+    /// message's raw line (in `text`, the text the block was cut from) is offered
+    /// as a sample for its template. One call per block keeps per-line overhead
+    /// (retains, closure copies) off the hot path.
+    public mutating func add(block: MaskedBlock, text: UnsafeBufferPointer<UInt8>, into ids: inout [Int]) {
+        block.bytes.withUnsafeBytes { all in
+            for i in 0..<block.count {
+                let key = UnsafeRawBufferPointer(rebasing: all[block.range(i)])
+                let id = add(masked: key, hash: block.hashes[i]) { block.tokens(i) }
+                if sampleOffers[id - 1] < Self.maxSampleOffers {
+                    recordSample(id, UnsafeBufferPointer(rebasing: text[block.lineRanges[i]]))
+                }
+                ids.append(id)
+            }
+        }
+    }
+
+    @inline(__always)
     mutating func add(masked key: UnsafeRawBufferPointer, hash: Int, tokens makeTokens: () -> [String]) -> Int {
         if let cached = cache.value(for: key, hash: hash) {
             let root = find(cached)
             groups[root].size += 1
             return root + 1
         }
-        let tokens = makeTokens()
+        let tokens = Self.collapsingLists(makeTokens())
         let index: Int
         if let match = bestMatch(tokens) {
             index = match
@@ -124,6 +142,20 @@ public struct TemplateMiner: Sendable {
         if cache.count >= configuration.maxCachedMessages { cache.removeAll() }
         cache.insert(key, hash: hash, value: index)
         return find(index) + 1
+    }
+
+    /// The tokens with every token equal to the one before it and holding a
+    /// variable dropped: a list of variable length (`blk_<*> blk_<*> blk_<*>`)
+    /// is one token, so that one event with lists of any length is one group.
+    /// (Done on a cache miss only: each list length is a new masked key once.)
+    static func collapsingLists(_ tokens: [String]) -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(tokens.count)
+        for t in tokens {
+            if let last = result.last, last == t, t.utf8.count >= 3, t.contains("<*>") { continue }
+            result.append(t)
+        }
+        return result
     }
 
     /// Number of group ids handed out so far (ids run from 1 to this).

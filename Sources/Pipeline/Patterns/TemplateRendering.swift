@@ -73,7 +73,7 @@ enum TemplateRendering {
         return String(decoding: mergeAdjacentVariables(text), as: UTF8.self)
     }
 
-    /// The raw tokens with each list of variables (see ``VariableMasker/Kinds/repeatedVariables``)
+    /// The raw tokens with each list of variables (see ``TemplateMiner/collapsingLists(_:)``)
     /// as its first token, and the length of the run at each resulting position.
     static func collapseLists(_ s: [UInt8], _ raw: [ArraySlice<UInt8>]) -> ([ArraySlice<UInt8>], [Int])? {
         let tokens = listMasker.maskedTokens(String(decoding: s, as: UTF8.self))
@@ -100,8 +100,8 @@ enum TemplateRendering {
         return collapseLists(s, raw)
     }
 
-    /// The grouping masker without list collapsing, to find the lists in a raw sample.
-    static let listMasker = VariableMasker(kinds: VariableMasker.Kinds.grouping.subtracting(.repeatedVariables))
+    /// The grouping masker, to find the lists in a raw sample (see ``TemplateMiner/collapsingLists(_:)``).
+    static let listMasker = VariableMasker(kinds: .grouping)
 
     static func splitSpaces(_ s: [UInt8]) -> [ArraySlice<UInt8>] {
         var result: [ArraySlice<UInt8>] = []

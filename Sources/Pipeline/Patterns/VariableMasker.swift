@@ -37,16 +37,12 @@ public struct VariableMasker: Sendable {
         public static let keyValues = Kinds(rawValue: 1 << 6)
         /// DNS host names (`node-7.example.com`, `db.lab.local:5432`).
         public static let hostnames = Kinds(rawValue: 1 << 7)
-        /// A token equal to the one before it, holding a variable, is dropped: a list of
-        /// variable length (`blk_<*> blk_<*> blk_<*>`) is one token.
-        public static let repeatedVariables = Kinds(rawValue: 1 << 8)
-        /// Everything (lists kept at their length).
+        /// Everything.
         public static let all: Kinds = [.numbers, .uuids, .paths, .urls, .emails, .quoted, .keyValues, .hostnames]
         /// What ``TemplateMiner`` uses: everything except whole quoted values and
         /// `key=value` values without digits, which often name a constant (a service,
         /// a state, a user class) that distinguishes events.
-        /// Lists of variable length count as one token (``repeatedVariables``).
-        public static let grouping: Kinds = [.numbers, .uuids, .paths, .urls, .emails, .hostnames, .repeatedVariables]
+        public static let grouping: Kinds = [.numbers, .uuids, .paths, .urls, .emails, .hostnames]
     }
 
     /// The placeholder written for a variable.
@@ -119,29 +115,24 @@ public struct VariableMasker: Sendable {
         if buffer.count < needed { buffer = [UInt8](repeating: 0, count: max(needed, 2 * buffer.count, 4096)) }
         starts.removeAll(keepingCapacity: true)
         var calendar = false
-        var repeats = false
         let length = buffer.withUnsafeMutableBufferPointer { buf in
             Self.classes.withUnsafeBufferPointer { table in
                 maskTokens(bytes, table: table, into: MaskOutput(base: buf.baseAddress!, capacity: buf.count),
-                           starts: &starts, calendar: &calendar, repeats: &repeats)
+                           starts: &starts, calendar: &calendar)
             }
         }
         scratch = Scratch(buffer: buffer, length: length, starts: starts)
         if calendar { maskDates(bytes, &scratch) }
-        if kinds.contains(.repeatedVariables) && (repeats || calendar) { Self.dropRepeatedVariables(&scratch) }
     }
 
     /// The scanning loop of ``mask(_:into:)``; returns the output length.
     private func maskTokens(_ bytes: UnsafeBufferPointer<UInt8>, table: UnsafeBufferPointer<UInt16>,
-                            into output: MaskOutput, starts: inout [Int], calendar: inout Bool,
-                            repeats: inout Bool) -> Int {
+                            into output: MaskOutput, starts: inout [Int], calendar: inout Bool) -> Int {
         var out = output
         let numbers = masking.numbers
         let n = bytes.count
         var previousWasStar = false
         var previous = 0..<0
-        let collapse = kinds.contains(.repeatedVariables)
-        var previousOut = 0..<0
         var i = 0
         while i < n {
             while i < n && table[Int(bytes[i])] & Self.spaceClass != 0 { i += 1 }
@@ -174,56 +165,12 @@ public struct VariableMasker: Sendable {
                 if previousWasStar && !isStar && CalendarWords.isName(token) { calendar = true }
                 if isStar && !previous.isEmpty && CalendarWords.isName(bytes[previous]) { calendar = true }
             }
-            if collapse && !repeats && Self.repeatsVariable(out, start, previousOut) { repeats = true }
             previousWasStar = isStar
             previous = i..<end
-            previousOut = start..<out.count
             out.append(Scratch.separator)
             i = end
         }
         return out.count
-    }
-
-    /// Drops every token equal to the one before it that holds a `<*>`, in place.
-    static func dropRepeatedVariables(_ scratch: inout Scratch) {
-        let n = scratch.starts.count
-        guard n > 1 else { return }
-        var starts = scratch.starts
-        let length = scratch.length
-        var write = starts[1]
-        var kept = 1
-        var previous = starts[0]..<(starts[1] - 1)
-        scratch.buffer.withUnsafeMutableBufferPointer { buf in
-            for i in 1..<n {
-                let start = starts[i]
-                let end = (i + 1 < n ? starts[i + 1] : length) - 1
-                let out = MaskOutput(base: buf.baseAddress!, capacity: buf.count, count: end)
-                if repeatsVariable(out, start, previous) { continue }
-                let newStart = write
-                for k in start...end { buf[write] = buf[k]; write += 1 }
-                starts[kept] = newStart
-                kept += 1
-                previous = newStart..<(write - 1)
-            }
-        }
-        starts.removeLast(n - kept)
-        scratch.starts = starts
-        scratch.length = write
-    }
-
-    /// Whether the masked token from `start` to the end of `out` equals the one at
-    /// `previous` and holds a `<*>`.
-    @inline(__always)
-    static func repeatsVariable(_ out: MaskOutput, _ start: Int, _ previous: Range<Int>) -> Bool {
-        let n = out.count - start
-        guard n >= 3, n == previous.count, memcmp(out.base + start, out.base + previous.lowerBound, n) == 0
-        else { return false }
-        var k = start
-        while k + 3 <= out.count {
-            if out.isStar(at: k) { return true }
-            k += 1
-        }
-        return false
     }
 
     /// Masks month and weekday names next to masked tokens, in place (a name
