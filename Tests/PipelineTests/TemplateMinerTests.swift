@@ -213,3 +213,9 @@ private func template(of messages: [String]) -> (groups: Int, template: String) 
     #expect(TokenAtoms.isVariableWord(Array("256K".utf8)[...]))
     #expect(!TokenAtoms.isVariableWord(Array("ssh2".utf8)[...]))
 }
+
+@Test func windowsPathsAreOneVariable() {
+    #expect(VariableMasker(kinds: .grouping).mask("Loaded stack from C:\\Sys\\x64\\core7.dll now") == "Loaded stack from <*> now")
+    let r = template(of: ["Loaded stack 2.1 from C:\\Sys\\x64\\core7.dll", "Loaded stack 2.2 from D:\\Other\\lib.dll"])
+    #expect(r.template == "Loaded stack <*> from <*>")
+}

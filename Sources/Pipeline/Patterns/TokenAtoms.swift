@@ -28,7 +28,7 @@ struct TokenAtom {
 /// which the convention's rule for words joined to a variable does not cross; `_` is
 /// not a delimiter, and a sign before a number stays with it
 /// (`blk_-42`, `vCores:-17`). At the start of a part (after a delimiter other
-/// than `. - + @ # $ % &`), a path (`/a/b`), a URL (`scheme://...`, the scheme kept)
+/// than `. - + @ # $ % &`), a path (`/a/b`, `C:\a\b`), a URL (`scheme://...`, the scheme kept)
 /// and a host name (`a.b.example.com`, `ip-10-0-0-1`, `msra-sa-41`) are one atom.
 enum TokenAtoms {
     static let delimiterTable: [Bool] = (0...255).map { b in
@@ -100,6 +100,12 @@ enum TokenAtoms {
             while end > k + 3 && TokenMasking.isClosing(t[end - 1]) && t[end - 1] != 0x3A { end -= 1 }
             return ([TokenAtom(bytes: t[i..<k], kind: .word), TokenAtom(bytes: t[k..<(k + 1)], kind: .delimiter),
                      TokenAtom(bytes: t[(k + 1)..<end], kind: .url)], end)
+        }
+        if k == i + 1, k + 2 < t.endIndex, t[k] == 0x3A, t[k + 1] == 0x5C {
+            // C:\dir\file: to the end of the token, closing punctuation excluded.
+            var end = t.endIndex
+            while end > k + 2 && TokenMasking.isClosing(t[end - 1]) { end -= 1 }
+            return ([TokenAtom(bytes: t[i..<end], kind: .path)], end)
         }
         let end = partEnd(t, i)
         let part = t[i..<end]

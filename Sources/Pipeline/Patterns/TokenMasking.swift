@@ -153,6 +153,7 @@ struct TokenMasking: Sendable {
         if urls, f.contains(.colon), f.contains(.slash), Self.isURL(core) { return true }
         if emails, f.contains(.at), Self.isEmail(core) { return true }
         if paths, f.contains(.slash), Self.isPath(core) { return true }
+        if paths, f.contains(.colon), Self.isWindowsPath(core) { return true }
         if uuids, f.contains(.dash), Self.isUUID(core) { return true }
         if numbers, f.contains(.digit), f.contains(.colon) || f.contains(.dash), Self.isHexGroups(core) { return true }
         if hostnames, f.contains(.dot), Self.isHostname(core) { return true }
