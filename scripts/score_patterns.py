@@ -24,7 +24,9 @@ Loghub-2.0 evaluator:
 
 Leave-one-out (`--loo FLAG=V1,V2,...`): the binary is run with `FLAG V` for
 every value; for each system, the value with the best mean (GA+PA)/2 over the
-*other* systems is chosen and that system is scored with it. With no tunable
+*other* systems is chosen (ties: the value listed first, so list the default
+first) and that system is scored with it. `--loo` may be repeated: the grid is
+the product, e.g. `--loo=--min-distinct=4,2,3,5,6 --loo=--varying-share=3,2,4,5`. With no tunable
 parameter, leave-one-out equals the in-sample scores (the default setting is
 the only candidate).
 
@@ -261,6 +263,7 @@ def leave_one_out(args, systems, data):
     rows = []
     for held in systems:
         others = [s for s in systems if s != held]
+        # Ties go to the earlier setting: list the default value first.
         best = max(grid, key=lambda g: sum(objective(results[(tuple(g), s)][0]) for s in others))
         s, elapsed, ngroups = results[(tuple(best), held)]
         contents, events, _ = data[held]

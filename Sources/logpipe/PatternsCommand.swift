@@ -16,6 +16,10 @@ struct PatternsCommand: ParsableCommand {
             help: "Distinct groups that must agree before a position becomes a variable (default 4; for experiments).")
     var minDistinct: Int?
 
+    @Option(name: .customLong("varying-share"),
+            help: "At most one position in N may become a variable in one merge (default 3; for experiments).")
+    var varyingShare: Int?
+
     func run() throws {
         let data: Data
         if let file, file != "-" {
@@ -32,6 +36,10 @@ struct PatternsCommand: ParsableCommand {
         if let minDistinct {
             guard minDistinct >= 2 else { throw ValidationError("invalid --min-distinct \(minDistinct): expected 2 or more") }
             configuration.minDistinctValues = minDistinct
+        }
+        if let varyingShare {
+            guard varyingShare >= 1 else { throw ValidationError("invalid --varying-share \(varyingShare): expected 1 or more") }
+            configuration.varyingShare = varyingShare
         }
         var miner = TemplateMiner(configuration: configuration)
         data.withUnsafeBytes { raw in

@@ -2,8 +2,8 @@ import Foundation
 
 extension TemplateMiner {
     /// Most positions that may differ between two groups that could merge.
-    static func maxDifferences(length: Int) -> Int {
-        max(1, length / 4)
+    func maxDifferences(length: Int) -> Int {
+        max(1, length / configuration.varyingShare)
     }
 
     /// Records the generalisations that the new group `index` shares with each
@@ -13,7 +13,7 @@ extension TemplateMiner {
     /// `rdd_<*>` vs `broadcast_<*>`: identifiers of two kinds in one place).
     mutating func generalise(_ index: Int) {
         let tokens = groups[index].tokens
-        let limit = Self.maxDifferences(length: tokens.count)
+        let limit = maxDifferences(length: tokens.count)
         for r in rootsByLength[tokens.count] ?? [] where r != index {
             guard let diff = groups[r].differences(from: tokens, limit: limit), !diff.isEmpty,
                   diff.allSatisfy({ TokenShape.mayVary(groups[r].tokens[$0], tokens[$0]) })

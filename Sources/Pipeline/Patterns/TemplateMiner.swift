@@ -20,6 +20,9 @@ public struct TemplateMiner: Sendable {
     public struct Configuration: Sendable {
         /// Distinct groups that must agree on a generalisation before they merge.
         public var minDistinctValues = 4
+        /// At most one position in this many may become a variable in one merge
+        /// (and constants must still outnumber variables).
+        public var varyingShare = 3
         /// Upper bound on groups; past it new messages join the closest template.
         public var maxGroups = 50_000
         /// Upper bound on the cache of masked messages (cleared when full).
