@@ -219,3 +219,12 @@ private func template(of messages: [String]) -> (groups: Int, template: String) 
     let r = template(of: ["Loaded stack 2.1 from C:\\Sys\\x64\\core7.dll", "Loaded stack 2.2 from D:\\Other\\lib.dll"])
     #expect(r.template == "Loaded stack <*> from <*>")
 }
+
+@Test func booleansAndNullAreValues() {
+    let g = VariableMasker(kinds: .grouping)
+    #expect(g.mask("saver enabled=false (null) TRUE") == "saver enabled=<*> (<*>) <*>")
+    #expect(g.mask("trust none") == "trust none")
+    let r = template(of: ["Power saver changed: enabled=true", "Power saver changed: enabled=false"])
+    #expect(r.groups == 1)
+    #expect(r.template == "Power saver changed: enabled=<*>")
+}
