@@ -6,10 +6,9 @@ struct MaskOutput {
     let capacity: Int
     var count = 0
 
-    init(base: UnsafeMutablePointer<UInt8>, capacity: Int, count: Int = 0) {
+    init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
         self.capacity = capacity
-        self.count = count
     }
 
     @inline(__always) subscript(i: Int) -> UInt8 { base[i] }

@@ -6,10 +6,16 @@ import Foundation
 /// split into tokens. Messages whose masked tokens are identical share a group.
 /// A message that matches no template starts a new group; when at least
 /// ``Configuration/minDistinctValues`` groups of the same length differ from each
-/// other only in the same few positions (never the first token, never
-/// upper-case "enum" words such as states), those positions are taken to be
+/// other only in the same few positions (never upper-case "enum" words such
+/// as states), those positions are taken to be
 /// variables: the groups are merged into the oldest one, whose template widens
 /// to `<*>` there.
+///
+/// A run of equal variable tokens (a list) counts as one token, the first token
+/// may vary only when at least three constants remain, and a merge may widen at
+/// most one position in ``Configuration/varyingShare``. Templates are rendered in
+/// the Loghub-2.0 convention from raw samples kept per group (``TemplateRendering``);
+/// `docs/patterns.md` describes the whole algorithm and its sources.
 ///
 /// Group ids are 1-based. A group keeps its id when its template widens; when
 /// groups merge, the oldest id survives and the others become aliases of it:
