@@ -12,6 +12,14 @@ struct PatternsCommand: ParsableCommand {
     @Argument(help: "File with one message per line; - or nothing for stdin.")
     var file: String?
 
+    @Option(name: .customLong("min-distinct"),
+            help: "Distinct groups that must agree before a position becomes a variable (default 4; for experiments).")
+    var minDistinct: Int?
+
+    @Option(name: .customLong("varying-share"),
+            help: "At most one position in N may become a variable in one merge (default 3; for experiments).")
+    var varyingShare: Int?
+
     func run() throws {
         let data: Data
         if let file, file != "-" {
@@ -24,7 +32,16 @@ struct PatternsCommand: ParsableCommand {
         } else {
             data = FileHandle.standardInput.readDataToEndOfFile()
         }
-        var miner = TemplateMiner()
+        var configuration = TemplateMiner.Configuration()
+        if let minDistinct {
+            guard minDistinct >= 2 else { throw ValidationError("invalid --min-distinct \(minDistinct): expected 2 or more") }
+            configuration.minDistinctValues = minDistinct
+        }
+        if let varyingShare {
+            guard varyingShare >= 1 else { throw ValidationError("invalid --varying-share \(varyingShare): expected 1 or more") }
+            configuration.varyingShare = varyingShare
+        }
+        var miner = TemplateMiner(configuration: configuration)
         data.withUnsafeBytes { raw in
             PatternListing.write(text: raw.bindMemory(to: UInt8.self), miner: &miner) { StandardOutput.write($0) }
         }

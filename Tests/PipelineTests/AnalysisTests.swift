@@ -52,7 +52,7 @@ private func entry(_ s: Int64, _ level: Level, _ message: String = "ok", service
     #expect(report.total == 7)
     let p = report.patterns()
     #expect(p.count == 3)
-    #expect(p[0].template == "timeout after <*> <*> calling db")  // "ms" after a number is a unit
+    #expect(p[0].template == "timeout after <*> calling db")  // "ms" after a number is a unit: one variable
     #expect(p[0].firstFrame == "")
     #expect(p[0].count == 4)
     #expect(p[0].firstMillis == t0 && p[0].lastMillis == t0 + 30_000)

@@ -140,6 +140,91 @@ import Testing
     var miner = TemplateMiner()
     let log = "Cache hit, key 17\r\nCache hit, key 18\nDisk full on sda1\n"
     let csv = String(decoding: PatternListing.csv(logData: Data(log.utf8), miner: &miner), as: UTF8.self)
-    #expect(csv == "LineId,GroupId,Template\n1,1,\"Cache hit, key <*>\"\n2,1,\"Cache hit, key <*>\"\n3,2,Disk full on <*>\n")
+    #expect(csv == "LineId,GroupId,Template\n1,1,\"Cache hit, key <*>\"\n2,1,\"Cache hit, key <*>\"\n3,2,Disk full on sda1\n")
     #expect(PatternListing.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
+}
+
+// MARK: - Loghub-2.0 template convention
+
+/// The template of the one group that `messages` should form.
+private func template(of messages: [String]) -> (groups: Int, template: String) {
+    var miner = TemplateMiner()
+    var ids = Set<Int>()
+    for m in messages { ids.insert(miner.add(m)) }
+    let finals = Set(ids.map { miner.group(of: $0) })
+    return (finals.count, miner.template(ofGroup: finals.first ?? 0))
+}
+
+@Test func addressWithPortIsTwoVariables() {
+    let r = template(of: ["Lease renewed by 192.0.2.17:8042 for job_77_3", "Lease renewed by 192.0.2.90:9001 for job_78_1"])
+    #expect(r.groups == 1)
+    #expect(r.template == "Lease renewed by <*>:<*> for <*>")
+}
+
+@Test func identifierWithAVariablePartIsOneVariable() {
+    let r = template(of: ["Dropped chunk chk_-41 from /198.51.100.4", "Dropped chunk chk_977 from /198.51.100.5"])
+    #expect(r.template == "Dropped chunk <*> from <*>")
+}
+
+@Test func constantWordsWithDigitsStay() {
+    // `v4` and `md5sum` are the same in every message: words, not variables.
+    let r = template(of: ["Checked file 12 with md5sum over v4", "Checked file 13 with md5sum over v4"])
+    #expect(r.template == "Checked file <*> with md5sum over v4")
+}
+
+@Test func pathsUnitsAndDottedNumbersAreOneVariable() {
+    let r = template(of: ["Cached /srv/app/a.bin (size 1.5 KB, took 3 ms)", "Cached /srv/app/b.bin (size 20.25 KB, took 9 ms)"])
+    #expect(r.template == "Cached <*> (size <*>, took <*>)")
+}
+
+@Test func writtenOutDateIsOneVariable() {
+    let r = template(of: ["Backup started at Tue Mar 3 04:05:06 2020", "Backup started at Wed Mar 4 14:15:16 2020"])
+    #expect(r.template == "Backup started at <*>:<*>:<*>")
+}
+
+@Test func keyOfAMergedValueStays() {
+    let users = ["amy", "ben", "cid", "dot", "eve"]
+    let r = template(of: users.map { "Login refused tty=pts rhost=203.0.113.8 user=\($0)" })
+    #expect(r.groups == 1)
+    #expect(r.template == "Login refused tty=pts rhost=<*> user=<*>")
+}
+
+@Test func leadingProgramNameVariesInLongMessages() {
+    let programs = ["alpha.exe", "beta.exe", "gamma.exe", "delta.exe", "omega.exe"]
+    let r = template(of: programs.enumerated().map { i, p in
+        "\(p) - relay.example.net:\(3000 + i) open through proxy relay.example.net:\(3000 + i) HTTPS"
+    })
+    #expect(r.groups == 1)
+    #expect(r.template == "<*> - <*>:<*> open through proxy <*>:<*> HTTPS")
+}
+
+@Test func identifiersOfTwoKindsInOnePlaceMerge() {
+    let r = template(of: ["Stored piece_3_1 in memory (free 3 MB)", "Stored shard_4 in memory (free 2 MB)"])
+    #expect(r.groups == 1)
+    #expect(r.template == "Stored <*> in memory (free <*>)")
+}
+
+@Test func tokenAtomsFollowTheConventionDelimiters() {
+    let atoms = TokenAtoms.split(Array("node-7/10.0.0.1:80,".utf8)[...]).map { String(decoding: $0.bytes, as: UTF8.self) }
+    #expect(atoms == ["node", "-", "7", "/", "10", ".", "0", ".", "0", ".", "1", ":", "80", ","])
+    let host = TokenAtoms.split(Array("[db-eu-12.example.com:5432]".utf8)[...])
+    #expect(host.map(\.kind) == [.delimiter, .host, .delimiter, .word, .delimiter])
+    #expect(TokenAtoms.isVariableWord(Array("0x1f".utf8)[...]))
+    #expect(TokenAtoms.isVariableWord(Array("256K".utf8)[...]))
+    #expect(!TokenAtoms.isVariableWord(Array("ssh2".utf8)[...]))
+}
+
+@Test func windowsPathsAreOneVariable() {
+    #expect(VariableMasker(kinds: .grouping).mask("Loaded stack from C:\\Sys\\x64\\core7.dll now") == "Loaded stack from <*> now")
+    let r = template(of: ["Loaded stack 2.1 from C:\\Sys\\x64\\core7.dll", "Loaded stack 2.2 from D:\\Other\\lib.dll"])
+    #expect(r.template == "Loaded stack <*> from <*>")
+}
+
+@Test func booleansAndNullAreValues() {
+    let g = VariableMasker(kinds: .grouping)
+    #expect(g.mask("saver enabled=false (null) TRUE") == "saver enabled=<*> (<*>) <*>")
+    #expect(g.mask("trust none") == "trust none")
+    let r = template(of: ["Power saver changed: enabled=true", "Power saver changed: enabled=false"])
+    #expect(r.groups == 1)
+    #expect(r.template == "Power saver changed: enabled=<*>")
 }

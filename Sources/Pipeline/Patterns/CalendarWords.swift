@@ -38,6 +38,11 @@ enum CalendarWords {
         return packedNames.contains(packed)
     }
 
+    /// ``isName(_:)`` for a byte array.
+    static func isName(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { isName($0[...]) }
+    }
+
     /// Given which tokens are calendar names and which are masked numbers,
     /// returns the names to mask: those next to a masked token, transitively.
     static func namesToMask(isName: [Bool], isMasked: [Bool]) -> [Bool] {

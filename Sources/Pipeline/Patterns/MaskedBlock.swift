@@ -14,6 +14,8 @@ public struct MaskedBlock: Sendable {
     var tokenEnds: [Int] = []
     /// ``MaskedMessageTable/hash(_:)`` of each message's masked bytes.
     var hashes: [Int] = []
+    /// Each message's line in the text the block was cut from (raw bytes, line end excluded).
+    var lineRanges: [Range<Int>] = []
 
     /// Number of messages.
     public var count: Int { messageEnds.count }
@@ -23,7 +25,9 @@ public struct MaskedBlock: Sendable {
         let masker = VariableMasker(kinds: .grouping)
         var scratch = VariableMasker.Scratch()
         bytes.reserveCapacity(range.count + range.count / 4)
-        for line in Self.lines(text, range) {
+        let lines = Self.lines(text, range)
+        lineRanges = lines
+        for line in lines {
             masker.mask(UnsafeBufferPointer(rebasing: text[line]), into: &scratch)
             let base = bytes.count
             for s in scratch.starts { tokenStarts.append(base + s) }

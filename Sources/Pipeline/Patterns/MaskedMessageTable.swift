@@ -34,6 +34,7 @@ struct MaskedMessageTable: Sendable {
     }
 
     /// The value stored for `key` (whose hash is `hash`), if any.
+    @inline(__always)
     func value(for key: UnsafeRawBufferPointer, hash: Int) -> Int? {
         let mask = slots.count - 1
         var s = hash & mask
@@ -66,6 +67,7 @@ struct MaskedMessageTable: Sendable {
         offsets.append(0)
     }
 
+    @inline(__always)
     private func equals(_ e: Int, _ key: UnsafeRawBufferPointer) -> Bool {
         let start = offsets[e]
         let length = offsets[e + 1] - start

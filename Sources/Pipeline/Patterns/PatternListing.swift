@@ -24,7 +24,7 @@ public enum PatternListing {
         var ids: [Int] = []
         ids.reserveCapacity(text.count / 48)
         ParallelMasking.forEachBlock(text: text) { block in
-            for i in 0..<block.count { ids.append(miner.add(block: block, at: i)) }
+            miner.add(block: block, text: text, into: &ids)
         }
         render(ids: ids, miner: miner, to: output)
     }
@@ -42,9 +42,10 @@ public enum PatternListing {
         // Each id's final group and that group's template as a CSV field: `,GroupId,Template\n`.
         var tails: [[UInt8]] = Array(repeating: [], count: miner.idCount + 1)
         var fields: [Int: [UInt8]] = [:]
+        let templates = miner.templates()
         for id in 1..<(miner.idCount + 1) {
             let group = miner.group(of: id)
-            let field = fields[group] ?? Array(csvField(miner.template(ofGroup: group)).utf8)
+            let field = fields[group] ?? Array(csvField(templates[group] ?? "").utf8)
             fields[group] = field
             var tail: [UInt8] = [0x2C]
             appendDecimal(group, to: &tail)

@@ -2,27 +2,29 @@ import Foundation
 
 extension TemplateMiner {
     /// Most positions that may differ between two groups that could merge.
-    static func maxDifferences(length: Int) -> Int {
-        max(1, length / 4)
+    func maxDifferences(length: Int) -> Int {
+        max(1, length / configuration.varyingShare)
     }
 
     /// Records the generalisations that the new group `index` shares with each
     /// same-length group, and merges a generalisation's groups once enough agree:
     /// ``Configuration/minDistinctValues`` groups, or two when they differ in one
-    /// position only, where one side is a masked variable (`<*>` vs `admin`).
+    /// position only, where one side holds a masked variable (`<*>` vs `admin`,
+    /// `rdd_<*>` vs `broadcast_<*>`: identifiers of two kinds in one place).
     mutating func generalise(_ index: Int) {
         let tokens = groups[index].tokens
-        let limit = Self.maxDifferences(length: tokens.count)
+        let limit = maxDifferences(length: tokens.count)
         for r in rootsByLength[tokens.count] ?? [] where r != index {
             guard let diff = groups[r].differences(from: tokens, limit: limit), !diff.isEmpty,
-                  diff.allSatisfy({ TokenShape.mayVary(position: $0, groups[r].tokens[$0], tokens[$0]) })
+                  diff.allSatisfy({ TokenShape.mayVary(groups[r].tokens[$0], tokens[$0]) })
             else { continue }
             var general = TemplateGroup(tokens: groups[r].tokens, size: 0)
             for i in diff { general.tokens[i] = TemplateGroup.wildcard }
-            guard general.constantCount > general.wildcardCount else { continue }
+            guard general.constantCount > general.wildcardCount,
+                  diff[0] > 0 || general.constantCount >= TokenShape.minConstantsWithFirstToken else { continue }
             let members = (rootsByLength[tokens.count] ?? []).filter { general.matches(groups[$0].tokens) }
             let masked = diff.count == 1
-                && (TokenShape.isMaskedVariable(groups[r].tokens[diff[0]]) || TokenShape.isMaskedVariable(tokens[diff[0]]))
+                && (TokenShape.holdsVariable(groups[r].tokens[diff[0]]) || TokenShape.holdsVariable(tokens[diff[0]]))
             if members.count >= (masked ? 2 : configuration.minDistinctValues) {
                 merge(members.sorted(), into: general.tokens)
                 return
@@ -43,6 +45,10 @@ extension TemplateMiner {
         for m in absorbed {
             template.size += groups[m].size
             parent[m] = target
+            if m != target {
+                samples[target].append(contentsOf: samples[m].prefix(Self.maxMergedSamples - samples[target].count))
+                samples[m] = []
+            }
         }
         parent[target] = target
         groups[target] = template

@@ -114,6 +114,18 @@ struct TokenMasking: Sendable {
     /// Masks `token`, whose ``Features`` are `features`, into `out`.
     func mask(_ token: Bytes, features: Features, into out: inout MaskOutput) {
         if features.rawValue & 0x7F == 0 {
+            if numbers && Self.mayBeConventionWord(token) {
+                var lo = token.startIndex
+                var hi = token.endIndex
+                while lo < hi && Self.isOpening(token[lo]) { lo += 1 }
+                while hi > lo && Self.isClosing(token[hi - 1]) { hi -= 1 }
+                if Self.isConventionWord(token[lo..<hi]) {
+                    Self.append(token[token.startIndex..<lo], to: &out)
+                    out.appendStar()
+                    Self.append(token[hi..<token.endIndex], to: &out)
+                    return
+                }
+            }
             Self.append(token, to: &out)
             return
         }
@@ -130,6 +142,10 @@ struct TokenMasking: Sendable {
             out.appendStar()
             return
         }
+        if numbers, Self.isConventionWord(core) {
+            out.appendStar()
+            return
+        }
         if isWholeVariable(core, features) {
             out.appendStar()
             return
@@ -138,7 +154,7 @@ struct TokenMasking: Sendable {
             Self.append(core[core.startIndex...eq], to: &out)
             let value = core[(eq + 1)...]
             if value.isEmpty { return }
-            if keyValues || isWholeVariable(value, features) {
+            if keyValues || isWholeVariable(value, features) || (numbers && Self.isConventionWord(value)) {
                 out.appendStar()
             } else {
                 maskRuns(value, into: &out)
@@ -148,11 +164,34 @@ struct TokenMasking: Sendable {
         maskRuns(core, into: &out)
     }
 
+    /// `true`, `false`, `null` and `root`, in any case: values, not words, in the
+    /// Loghub-2.0 convention (its BL and US rules), so `enabled=true` and
+    /// `enabled=false` are one event.
+    static func isConventionWord(_ s: Bytes) -> Bool {
+        let n = s.count
+        guard n == 4 || n == 5 else { return false }
+        var v: UInt64 = 0
+        for b in s { v = v << 8 | UInt64(b | 0x20) }
+        return v == 0x7472_7565 || v == 0x66_616C_7365 || v == 0x6E75_6C6C || v == 0x726F_6F74
+    }
+
+    /// A cheap first look for ``isConventionWord(_:)``: 4 to 7 bytes, the first letter t, f, n or r.
+    @inline(__always)
+    static func mayBeConventionWord(_ token: Bytes) -> Bool {
+        let n = token.count
+        guard n >= 4 && n <= 7 else { return false }
+        var i = token.startIndex
+        if isOpening(token[i]) { i += 1 }
+        let c = token[i] | 0x20
+        return c == 0x74 || c == 0x66 || c == 0x6E || c == 0x72
+    }
+
     /// URL, e-mail, path or UUID: the whole core is one variable.
     func isWholeVariable(_ core: Bytes, _ f: Features) -> Bool {
         if urls, f.contains(.colon), f.contains(.slash), Self.isURL(core) { return true }
         if emails, f.contains(.at), Self.isEmail(core) { return true }
         if paths, f.contains(.slash), Self.isPath(core) { return true }
+        if paths, f.contains(.colon), Self.isWindowsPath(core) { return true }
         if uuids, f.contains(.dash), Self.isUUID(core) { return true }
         if numbers, f.contains(.digit), f.contains(.colon) || f.contains(.dash), Self.isHexGroups(core) { return true }
         if hostnames, f.contains(.dot), Self.isHostname(core) { return true }

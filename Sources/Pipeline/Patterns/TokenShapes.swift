@@ -31,6 +31,11 @@ extension TokenMasking {
         return slash + 1 < s.endIndex || rest.count > 1
     }
 
+    /// `C:\dir\file`: a drive letter, a colon, a backslash and more.
+    static func isWindowsPath(_ s: Bytes) -> Bool {
+        s.count > 3 && isLetter(s[s.startIndex]) && s[s.startIndex + 1] == 0x3A && s[s.startIndex + 2] == 0x5C
+    }
+
     static func isUUID(_ s: Bytes) -> Bool {
         guard s.count == 36 else { return false }
         for (k, b) in s.enumerated() {
