@@ -78,9 +78,11 @@ final class MemorySink: Sink, @unchecked Sendable {
         lock.unlock()
         queue.asyncAfter(deadline: .now() + .milliseconds(flushDelayMillis)) { [self] in
             lock.lock()
-            durableCount = max(durableCount, min(upTo, accepted.count))
+            // What the sink lost when it broke cannot be flushed: the flush fails, as a real one would.
+            let lost = accepted.count < upTo
+            if !lost { durableCount = max(durableCount, upTo) }
             lock.unlock()
-            done(nil)
+            done(lost ? Broken() : nil)
         }
     }
 

@@ -53,7 +53,7 @@ import Testing
         let fast = HeldSink(), slow = HeldSink()
         let acks = Acknowledgements(sources: [source], sinks: [fast, slow])
         acks.written(Self.position("a", 10))
-        acks.flushInBackground { _ in }
+        acks.flushInBackground()
         #expect(source.offsets.isEmpty)
         fast.complete(0)
         #expect(source.offsets.isEmpty, "one sink still lags: nothing is acknowledged")
@@ -67,10 +67,10 @@ import Testing
         let sink = HeldSink()
         let acks = Acknowledgements(sources: [source], sinks: [sink])
         acks.written(Self.position("a", 10))
-        acks.flushInBackground { _ in }
+        acks.flushInBackground()
         acks.written(Self.position("a", 20))
         acks.written(Self.position("b", 5))
-        acks.flushInBackground { _ in }
+        acks.flushInBackground()
         sink.complete(1) // the later round is done first
         #expect(source.offsets.isEmpty, "a later round never commits before an earlier one")
         sink.complete(0)
@@ -81,12 +81,12 @@ import Testing
     @Test func afterAFailedFlushNothingLaterIsAcknowledged() {
         let source = RecordingSource("tail")
         let sink = HeldSink()
-        let acks = Acknowledgements(sources: [source], sinks: [sink])
         let reported = RecordingSource("errors")
+        let acks = Acknowledgements(sources: [source], sinks: [sink]) { _ in try? reported.acknowledge([]) }
         acks.written(Self.position("a", 10))
-        acks.flushInBackground { _ in try? reported.acknowledge([]) }
+        acks.flushInBackground()
         acks.written(Self.position("a", 20))
-        acks.flushInBackground { _ in }
+        acks.flushInBackground()
         sink.complete(0, DiskGone())
         sink.complete(1)
         #expect(source.offsets.isEmpty)
@@ -107,6 +107,20 @@ import Testing
         #expect(source.offsets == [[7]], "a position whose sync failed stays where it was")
     }
 
+    @Test func aSyncRoundBehindAPendingFlushIsAcknowledgedWhenThatFlushIsDone() throws {
+        let source = RecordingSource("tail")
+        let sink = HeldSink()
+        let acks = Acknowledgements(sources: [source], sinks: [sink])
+        acks.written(Self.position("a", 10))
+        acks.flushInBackground()
+        acks.written(Self.position("a", 20))
+        try acks.syncNow()
+        #expect(source.offsets.isEmpty, "the sync round waits for the round before it")
+        sink.complete(0)
+        #expect(source.offsets == [[10], [20]])
+        #expect(acks.waitForRounds() == nil)
+    }
+
     @Test func eachSourceGetsItsOwnPositionsAndASourceFailureStopsTheRest() {
         let a = RecordingSource("a"), b = RecordingSource("b")
         let sink = HeldSink()
@@ -114,15 +128,15 @@ import Testing
         acks.written(Self.position("f1", 1, source: 0))
         acks.written(Self.position("f2", 2, source: 1))
         acks.written(Self.position("f1", 3, source: 0)) // the newest position per key wins
-        acks.flushInBackground { _ in }
+        acks.flushInBackground()
         sink.complete(0)
         #expect(a.offsets == [[3]])
         #expect(b.offsets == [[2]])
         a.failing = true
         acks.written(Self.position("f1", 4, source: 0))
-        acks.flushInBackground { _ in }
+        acks.flushInBackground()
         acks.written(Self.position("f2", 5, source: 1))
-        acks.flushInBackground { _ in }
+        acks.flushInBackground()
         sink.complete(1)
         sink.complete(2)
         #expect(b.offsets == [[2]], "after a source could not record, nothing later moves")
@@ -131,7 +145,7 @@ import Testing
 
     @Test func aRoundWithoutSinksOrPositionsCompletes() throws {
         let acks = Acknowledgements(sources: [], sinks: [])
-        acks.flushInBackground { _ in }
+        acks.flushInBackground()
         try acks.syncNow()
         #expect(acks.waitForRounds() == nil)
     }

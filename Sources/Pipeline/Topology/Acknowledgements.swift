@@ -22,10 +22,13 @@ public final class Acknowledgements: @unchecked Sendable {
     private var finished: [Int: (positions: [Int: [SourcePosition]], error: Error?)] = [:]
     private var failure: Error?
     private var acknowledgedCount = 0
+    /// Told once, on any thread, when a round fails (the run stops).
+    private let failed: @Sendable (Error) -> Void
 
-    public init(sources: [Source], sinks: [Sink]) {
+    public init(sources: [Source], sinks: [Sink], failed: @escaping @Sendable (Error) -> Void = { _ in }) {
         self.sources = sources
         self.sinks = sinks
+        self.failed = failed
     }
 
     /// Every sink has accepted the batch that ends at `position` (`position.source` indexes `sources`).
@@ -35,30 +38,31 @@ public final class Acknowledgements: @unchecked Sendable {
     }
 
     /// Starts a round: every sink flushes in the background; the positions are acknowledged once all are done.
-    /// `failed` is called (any thread) when the round fails.
-    public func flushInBackground(failed: @escaping @Sendable (Error) -> Void) {
+    public func flushInBackground() {
         let (round, positions) = startRound()
         let left = Countdown(sinks.count)
-        guard !sinks.isEmpty else { complete(round, positions, nil, failed); return }
+        guard !sinks.isEmpty else { complete(round, positions, nil); return }
         for sink in sinks {
             sink.flush { [self] error in
                 let (last, first) = left.done(error)
-                if last { complete(round, positions, first, failed) }
+                if last { complete(round, positions, first) }
             }
         }
     }
 
     /// A round that runs now: every sink syncs before this returns; the positions are acknowledged once the
-    /// rounds before this one are. Throws the first sink's or source's failure.
+    /// rounds before this one are (at once when none is pending). Throws the first failure seen by then.
     public func syncNow() throws {
         let (round, positions) = startRound()
         var error: Error?
         for sink in sinks where error == nil {
             do { try sink.sync() } catch let e { error = e }
         }
-        let box = ErrorBox()
-        complete(round, positions, error) { box.error = $0 }
-        if let e = error ?? box.error { throw e }
+        complete(round, positions, error)
+        condition.lock()
+        let failure = self.failure
+        condition.unlock()
+        if let e = error ?? failure { throw e }
     }
 
     /// Waits until every round started has been committed or has failed; returns the first failure.
@@ -86,8 +90,7 @@ public final class Acknowledgements: @unchecked Sendable {
         return (started - 1, positions)
     }
 
-    private func complete(_ round: Int, _ positions: [Int: [SourcePosition]], _ error: Error?,
-                          _ failed: (Error) -> Void) {
+    private func complete(_ round: Int, _ positions: [Int: [SourcePosition]], _ error: Error?) {
         condition.lock()
         defer { condition.broadcast(); condition.unlock() }
         finished[round] = (positions, error)
@@ -126,8 +129,4 @@ private final class Countdown: @unchecked Sendable {
         if left == 0 { over = true; return (true, nil) }
         return (false, nil)
     }
-}
-
-private final class ErrorBox: @unchecked Sendable {
-    var error: Error?
 }

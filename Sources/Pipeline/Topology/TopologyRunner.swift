@@ -21,14 +21,21 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
     public let topology: Topology<Worker>
     public let stop: StopSignal
     private let acks: Acknowledgements
-    private let failure = FailureBox()
+    private let failure: FailureBox
     private var pool: OrderedWorkPool<Worker, CompressedBatch>?
     private let routeScratch = ByteBuffer(capacity: 64 * 1024)
 
     public init(_ topology: Topology<Worker>, stop: StopSignal = StopSignal()) {
         self.topology = topology
         self.stop = stop
-        acks = Acknowledgements(sources: topology.sources, sinks: topology.sinks)
+        let failure = FailureBox()
+        self.failure = failure
+        acks = Acknowledgements(sources: topology.sources, sinks: topology.sinks) { [topology, stop] error in
+            // A round failed (a sink could not flush, a source could not record): the run stops.
+            guard failure.set("\(error)") else { return }
+            topology.failed?("\(error)")
+            stop.trigger()
+        }
     }
 
     /// Runs `body` on the delivery queue between batches (a reload that rotates a segment); no-op when idle.
@@ -63,7 +70,7 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
         self.pool = pool
         pool.every(intervalMillis: max(t.flushIntervalMillis, 10)) {
             guard failure.message == nil else { return }
-            acks.flushInBackground { [self] error in fail("\(error)") }
+            acks.flushInBackground()
         }
         if let tick = t.tick { pool.every(intervalMillis: 500) { tick(pool.pending) } }
         var sourceError: Error?
