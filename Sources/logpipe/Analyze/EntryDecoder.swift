@@ -2,20 +2,30 @@ import Dispatch
 import Foundation
 import Pipeline
 
-/// Decodes entry lines into ``AnalysisEntry`` values in parallel (JSONSerialization
-/// is the slow part), handing them on in input order.
+/// Decodes entry lines into ``AnalysisEntry`` values in parallel and hands them on in input order, on a serial
+/// queue of its own, so that the analysis of one block runs while the next is read and decoded.
 ///
-/// Lines are gathered until about ``flushBytes``, then cut into one piece per
-/// core, decoded concurrently and delivered piece by piece.
-final class EntryDecoder {
-    static let flushBytes = 8 << 20
+/// Lines are gathered until about ``flushBytes``, then cut into one piece per core, scanned concurrently
+/// (``AnalysisEntryScanner``; JSONSerialization only for lines the scanner refuses) and queued for `deliver`.
+/// At most ``maxQueued`` blocks wait for delivery, which bounds memory. `deliver` runs on the delivery queue
+/// only; call ``finish()`` before reading what it built.
+final class EntryDecoder: @unchecked Sendable {
+    static let flushBytes = 4 << 20
+    static let maxQueued = 2
     private var pending: [UInt8] = []
     private let deliver: ([AnalysisEntry]) -> Void
+    private let queue = DispatchQueue(label: "logpipe.analyze.deliver")
+    private let slots = DispatchSemaphore(value: EntryDecoder.maxQueued)
+    private let errorMessagesOnly: Bool
+    private let lock = NSLock()
+    private var skippedCount = 0
     /// Lines that were not entries (not JSON, or no timestamp or level).
-    private(set) var skipped = 0
+    var skipped: Int { lock.withLock { skippedCount } }
 
-    init(deliver: @escaping ([AnalysisEntry]) -> Void) {
+    /// `errorMessagesOnly`: leave the message of entries below ERROR empty (see ``AnalysisEntryScanner``).
+    init(errorMessagesOnly: Bool = false, deliver: @escaping ([AnalysisEntry]) -> Void) {
         self.deliver = deliver
+        self.errorMessagesOnly = errorMessagesOnly
         pending.reserveCapacity(Self.flushBytes + (1 << 20))
     }
 
@@ -25,20 +35,38 @@ final class EntryDecoder {
         if pending.count >= Self.flushBytes { flush() }
     }
 
+    /// Decodes what is pending and queues it for delivery.
     func flush() {
         guard !pending.isEmpty else { return }
         let text = pending
-        pending.removeAll(keepingCapacity: true)
+        pending = []
+        pending.reserveCapacity(Self.flushBytes + (1 << 20))
         let pieces = Self.pieces(text, count: max(1, ProcessInfo.processInfo.activeProcessorCount * 2))
         let results = Results(count: pieces.count)
-        DispatchQueue.concurrentPerform(iterations: pieces.count) { k in
-            results.set(k, Self.decode(text, pieces[k]))
+        let messagesOnly = errorMessagesOnly
+        text.withUnsafeBufferPointer { all in
+            let shared = Shared(text: all)
+            DispatchQueue.concurrentPerform(iterations: pieces.count) { k in
+                results.set(k, Self.decode(shared.text, pieces[k], errorMessagesOnly: messagesOnly))
+            }
         }
-        for k in pieces.indices {
-            let (entries, bad) = results.get(k)
-            skipped += bad
-            deliver(entries)
+        slots.wait()
+        queue.async { [self] in
+            var bad = 0
+            for k in pieces.indices {
+                let (entries, skipped) = results.get(k)
+                bad += skipped
+                deliver(entries)
+            }
+            lock.withLock { skippedCount += bad }
+            slots.signal()
         }
+    }
+
+    /// Decodes the rest and waits until every entry is delivered.
+    func finish() {
+        flush()
+        queue.sync {}
     }
 
     /// `text` cut at line ends into about `count` ranges.
@@ -55,16 +83,20 @@ final class EntryDecoder {
         return ranges
     }
 
-    static func decode(_ text: [UInt8], _ range: Range<Int>) -> ([AnalysisEntry], Int) {
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
+                       errorMessagesOnly: Bool = false) -> ([AnalysisEntry], Int) {
+        var scanner = AnalysisEntryScanner(errorMessagesOnly: errorMessagesOnly)
         var entries: [AnalysisEntry] = []
+        entries.reserveCapacity(range.count / 200)
         var bad = 0
+        guard let base = text.baseAddress else { return ([], 0) }
         var start = range.lowerBound
         while start < range.upperBound {
-            var end = start
-            while end < range.upperBound && text[end] != 0x0A { end += 1 }
+            let end = memchr(base + start, 0x0A, range.upperBound - start)
+                .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? range.upperBound
             if end > start {
-                let line = text[start..<end]
-                if let e = line.withUnsafeBytes({ AnalysisEntry(jsonLine: Data($0)) }) {
+                let line = UnsafeBufferPointer(start: base + start, count: end - start)
+                if let e = scanner.entry(line) ?? AnalysisEntry(jsonLine: Data(line)) {
                     entries.append(e)
                 } else if !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
                     bad += 1
@@ -74,6 +106,8 @@ final class EntryDecoder {
         }
         return (entries, bad)
     }
+
+    private struct Shared: @unchecked Sendable { let text: UnsafeBufferPointer<UInt8> }
 
     private final class Results: @unchecked Sendable {
         private var items: [([AnalysisEntry], Int)]

@@ -1,0 +1,85 @@
+/// Reads ``AnalysisEntry`` values from JSON lines by scanning their bytes: the fields `logpipe analyze` needs,
+/// nothing else decoded, service and environment names shared between entries.
+///
+/// Accepts any JSON object (keys in any order, any extra fields, nested values skipped); gives the same entry
+/// as ``AnalysisEntry/init(jsonLine:)`` for the segment line format. With ``errorMessagesOnly`` the message of
+/// an entry below ERROR is left empty (the analysis reads only error messages). One scanner per thread.
+public struct AnalysisEntryScanner: Sendable {
+    public var errorMessagesOnly: Bool
+    private var names = NameTable()
+
+    public init(errorMessagesOnly: Bool = false) { self.errorMessagesOnly = errorMessagesOnly }
+
+    /// The entry on one line (without its LF); nil when it is not a JSON object with a parseable `timestamp`
+    /// and `level`.
+    public mutating func entry(_ line: UnsafeBufferPointer<UInt8>) -> AnalysisEntry? {
+        guard let base = line.baseAddress else { return nil }
+        var s = JSONCursor(p: base, n: line.count)
+        var fields = Fields()
+        guard s.object({ key, s in
+            switch key {
+            case .timestamp: fields.timestamp = s.stringRange()
+            case .level: fields.level = s.stringRange()
+            case .message: fields.message = s.stringRange()
+            case .stack: fields.stack = s.stringRange()
+            case .context:
+                return s.object { key, s in
+                    switch key {
+                    case .service: fields.service = s.stringRange()
+                    case .environment: fields.environment = s.stringRange()
+                    case .userId: fields.userId = s.textRange()
+                    default: return s.skip()
+                    }
+                    return true
+                }
+            case .metadata:
+                return s.object { key, s in
+                    switch key {
+                    case .type: fields.type = s.stringRange()
+                    case .metric: fields.metric = s.textRange()
+                    case .value: fields.value = s.textRange()
+                    case .action: fields.action = s.textRange()
+                    default: return s.skip()
+                    }
+                    return true
+                }
+            default: return s.skip()
+            }
+            return true
+        }) else { return nil }
+        s.whitespace()
+        guard s.i == s.n, let ts = fields.timestamp, !ts.escaped, let lv = fields.level, !lv.escaped else { return nil }
+        let b = UnsafeBufferPointer(start: base, count: line.count)
+        guard let time = TimestampParser.parseISO(b, ts.start, ts.end), time.end == ts.end,
+              let level = Level(word: UnsafeBufferPointer(rebasing: b[lv.start..<lv.end])) else { return nil }
+        let message = fields.message.map { m in errorMessagesOnly && level < .error ? "" : s.string(m) } ?? ""
+        return AnalysisEntry(
+            timestampMillis: time.millis, level: level, message: message,
+            service: fields.service.map { names.name(s, $0) } ?? "unknown",
+            environment: fields.environment.map { names.name(s, $0) } ?? "unknown",
+            userId: fields.userId.map { s.string($0) }, stack: fields.stack.map { s.string($0) },
+            type: fields.type.map { names.name(s, $0) }, metric: fields.metric.map { names.name(s, $0) },
+            value: fields.value.flatMap { v in Double(s.string(v)) }, action: fields.action.map { names.name(s, $0) })
+    }
+
+    struct Fields {
+        var timestamp, level, message, stack, service, environment, userId, type, metric, value, action: JSONCursor.Span?
+    }
+
+    /// Short strings that repeat (service names, metric names, …) made once.
+    struct NameTable: Sendable {
+        private var table: [UInt64: String] = [:]
+
+        mutating func name(_ s: JSONCursor, _ span: JSONCursor.Span) -> String {
+            guard !span.escaped, span.end - span.start <= 64 else { return s.string(span) }
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for k in span.start..<span.end { h = (h ^ UInt64(s.p[k])) &* 0x100_0000_01b3 }
+            if let known = table[h], known.utf8.elementsEqual(UnsafeBufferPointer(start: s.p + span.start, count: span.end - span.start)) {
+                return known
+            }
+            let made = s.string(span)
+            if table.count < 4096 { table[h] = made }
+            return made
+        }
+    }
+}
