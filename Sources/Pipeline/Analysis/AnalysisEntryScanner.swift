@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads ``AnalysisEntry`` values from JSON lines by scanning their bytes: the fields `logpipe analyze` needs,
 /// nothing else decoded, service and environment names shared between entries.
 ///
@@ -66,12 +68,26 @@ public struct AnalysisEntryScanner: Sendable {
         var timestamp, level, message, stack, service, environment, userId, type, metric, value, action: JSONCursor.Span?
     }
 
-    /// Short strings that repeat (service names, metric names, …) made once.
+    /// Short strings that repeat (service names, metric names, …) made once: the last few looked up by their
+    /// bytes first, then a table by hash.
     struct NameTable: Sendable {
         private var table: [UInt64: String] = [:]
+        private var recent: [(bytes: [UInt8], name: String)] = []
+        private var next = 0
 
         mutating func name(_ s: JSONCursor, _ span: JSONCursor.Span) -> String {
             guard !span.escaped, span.end - span.start <= 64 else { return s.string(span) }
+            let len = span.end - span.start
+            for r in recent where r.bytes.count == len {
+                if r.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, s.p + span.start, len) }) == 0 { return r.name }
+            }
+            let made = lookup(s, span)
+            let entry = (Array(UnsafeBufferPointer(start: s.p + span.start, count: len)), made)
+            if recent.count < 16 { recent.append(entry) } else { recent[next] = entry; next = (next + 1) % 16 }
+            return made
+        }
+
+        private mutating func lookup(_ s: JSONCursor, _ span: JSONCursor.Span) -> String {
             var h: UInt64 = 0xcbf2_9ce4_8422_2325
             for k in span.start..<span.end { h = (h ^ UInt64(s.p[k])) &* 0x100_0000_01b3 }
             if let known = table[h], known.utf8.elementsEqual(UnsafeBufferPointer(start: s.p + span.start, count: span.end - span.start)) {

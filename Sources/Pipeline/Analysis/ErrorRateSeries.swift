@@ -24,6 +24,7 @@ public struct ErrorRateSeries: Sendable {
         public var entries = 0
         public var errors = 0
         public init(entries: Int = 0, errors: Int = 0) { self.entries = entries; self.errors = errors }
+        mutating func add(entries: Int, errors: Int) { self.entries += entries; self.errors += errors }
     }
 
     /// Longest span, in minutes, whose empty minutes are filled in by ``minutes()``.
@@ -41,10 +42,22 @@ public struct ErrorRateSeries: Sendable {
     public mutating func add(millis: Int64, isError: Bool, service: String) {
         let minute = Self.floorMinute(millis)
         let e = isError ? 1 : 0
-        buckets[minute, default: Counts()].entries += 1
-        buckets[minute, default: Counts()].errors += e
-        services[service, default: [:]][minute, default: Counts()].entries += 1
-        services[service, default: [:]][minute, default: Counts()].errors += e
+        buckets[minute, default: Counts()].add(entries: 1, errors: e)
+        services[service, default: [:]][minute, default: Counts()].add(entries: 1, errors: e)
+    }
+
+    /// Adds the counts of another series (from other entries).
+    public mutating func merge(_ o: ErrorRateSeries) {
+        for (m, c) in o.buckets {
+            buckets[m, default: Counts()].entries += c.entries
+            buckets[m, default: Counts()].errors += c.errors
+        }
+        for (service, minutes) in o.services {
+            for (m, c) in minutes {
+                services[service, default: [:]][m, default: Counts()].entries += c.entries
+                services[service, default: [:]][m, default: Counts()].errors += c.errors
+            }
+        }
     }
 
     /// Minutes in order; minutes without entries between the first and the last

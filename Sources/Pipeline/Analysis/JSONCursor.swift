@@ -125,25 +125,16 @@ struct JSONCursor {
         let start = i + 1
         var k = start
         var escaped = false
-        while true {
-            guard k < n, let hit = memchr(p + k, 0x22, n - k) else { return nil }
-            let q = p.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if memchr(p + k, 0x5C, q - k) == nil {
-                i = q + 1
-                return Span(start: start, end: q, escaped: escaped)
+        // Most strings here are short: a byte loop beats two memchr calls.
+        while k < n {
+            let c = p[k]
+            if c == 0x22 {
+                i = k + 1
+                return Span(start: start, end: k, escaped: escaped)
             }
-            // A backslash before the quote: walk the escapes byte by byte from k.
-            escaped = true
-            var j = k
-            while j < q {
-                j += p[j] == 0x5C ? 2 : 1
-            }
-            if j == q {
-                i = q + 1
-                return Span(start: start, end: q, escaped: true)
-            }
-            k = q + 1  // that quote was escaped
+            if c == 0x5C { escaped = true; k += 2 } else { k += 1 }
         }
+        return nil
     }
 
     private func key(_ s: Span) -> Key {

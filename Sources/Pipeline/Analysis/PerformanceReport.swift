@@ -41,6 +41,13 @@ public struct PerformanceReport: Sendable {
         values[metric, default: [:]][ErrorRateSeries.floorMinute(millis), default: []].append(value)
     }
 
+    /// Adds the values of another report (from other entries).
+    public mutating func merge(_ o: PerformanceReport) {
+        for (metric, minutes) in o.values {
+            for (minute, vs) in minutes { values[metric, default: [:]][minute, default: []].append(contentsOf: vs) }
+        }
+    }
+
     /// Metrics by name (no time buckets).
     public func metrics() -> [Metric] { metrics(bucketStart: 0, bucketMillis: 60_000, buckets: 0) }
 

@@ -40,6 +40,15 @@ public struct UserActionReport: Sendable {
         }
     }
 
+    /// Adds the actions of another report (from other entries): counts add up, first times take the earliest.
+    public mutating func merge(_ o: UserActionReport) {
+        counts.merge(o.counts, uniquingKeysWith: +)
+        for (action, us) in o.users { users[action, default: []].formUnion(us) }
+        for (user, times) in o.firstTimes where firstTimes[user] != nil || firstTimes.count < Self.maxFunnelUsers {
+            firstTimes[user, default: [:]].merge(times, uniquingKeysWith: min)
+        }
+    }
+
     /// Actions by count (most first), then name.
     public func actions() -> [Action] {
         counts.map { Action(name: $0.key, count: $0.value, uniqueUsers: users[$0.key]?.count ?? 0) }

@@ -49,7 +49,10 @@ struct AnalyzeCommand: ParsableCommand {
             environment: environment ?? env["LOGPIPE_ENVIRONMENT"] ?? "unknown",
             host: ProcessInfo.processInfo.hostName))
         let box = AnalysisBox(LogAnalysis(incidents: .init(windowMillis: window)))
-        let decoder = EntryDecoder(errorMessagesOnly: true) { entries in for e in entries { box.value.add(e) } }
+        let decoder = EntryDecoder(errorMessagesOnly: true) { entries, tally in
+            box.value.merge(tally)
+            for e in entries { box.value.addOrdered(e) }
+        }
         try input.forEachChunk(paths) { decoder.add($0) }
         decoder.finish()
         let analysis = box.value

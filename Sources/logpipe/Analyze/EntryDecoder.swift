@@ -3,17 +3,18 @@ import Foundation
 import Pipeline
 
 /// Decodes entry lines into ``AnalysisEntry`` values in parallel and hands them on in input order, on a serial
-/// queue of its own, so that the analysis of one block runs while the next is read and decoded.
+/// queue of its own, so that the ordered analysis of one block runs while the next is read and decoded.
 ///
 /// Lines are gathered until about ``flushBytes``, then cut into one piece per core, scanned concurrently
-/// (``AnalysisEntryScanner``; JSONSerialization only for lines the scanner refuses) and queued for `deliver`.
+/// (``AnalysisEntryScanner``; JSONSerialization only for lines the scanner refuses), the order-free part of
+/// the analysis (``LogAnalysis/Tally``) counted on the same threads, and queued for `deliver`.
 /// At most ``maxQueued`` blocks wait for delivery, which bounds memory. `deliver` runs on the delivery queue
 /// only; call ``finish()`` before reading what it built.
 final class EntryDecoder: @unchecked Sendable {
-    static let flushBytes = 4 << 20
-    static let maxQueued = 2
+    static let flushBytes = 2 << 20
+    static let maxQueued = 3
     private var pending: [UInt8] = []
-    private let deliver: ([AnalysisEntry]) -> Void
+    private let deliver: ([AnalysisEntry], LogAnalysis.Tally) -> Void
     private let queue = DispatchQueue(label: "logpipe.analyze.deliver")
     private let slots = DispatchSemaphore(value: EntryDecoder.maxQueued)
     private let errorMessagesOnly: Bool
@@ -23,7 +24,7 @@ final class EntryDecoder: @unchecked Sendable {
     var skipped: Int { lock.withLock { skippedCount } }
 
     /// `errorMessagesOnly`: leave the message of entries below ERROR empty (see ``AnalysisEntryScanner``).
-    init(errorMessagesOnly: Bool = false, deliver: @escaping ([AnalysisEntry]) -> Void) {
+    init(errorMessagesOnly: Bool = false, deliver: @escaping ([AnalysisEntry], LogAnalysis.Tally) -> Void) {
         self.deliver = deliver
         self.errorMessagesOnly = errorMessagesOnly
         pending.reserveCapacity(Self.flushBytes + (1 << 20))
@@ -35,28 +36,35 @@ final class EntryDecoder: @unchecked Sendable {
         if pending.count >= Self.flushBytes { flush() }
     }
 
-    /// Decodes what is pending and queues it for delivery.
+    /// Queues what is pending for decoding (on the global pool) and then delivery (in order); returns at once
+    /// unless ``maxQueued`` blocks are already on their way.
     func flush() {
         guard !pending.isEmpty else { return }
-        let text = pending
+        let block = Block(text: pending)
         pending = []
         pending.reserveCapacity(Self.flushBytes + (1 << 20))
-        let pieces = Self.pieces(text, count: max(1, ProcessInfo.processInfo.activeProcessorCount * 2))
+        let pieces = Self.pieces(block.text, count: max(1, ProcessInfo.processInfo.activeProcessorCount))
         let results = Results(count: pieces.count)
         let messagesOnly = errorMessagesOnly
-        text.withUnsafeBufferPointer { all in
-            let shared = Shared(text: all)
-            DispatchQueue.concurrentPerform(iterations: pieces.count) { k in
-                results.set(k, Self.decode(shared.text, pieces[k], errorMessagesOnly: messagesOnly))
+        let group = DispatchGroup()
+        slots.wait()
+        for (k, range) in pieces.enumerated() {
+            DispatchQueue.global().async(group: group) {
+                block.text.withUnsafeBufferPointer { all in
+                    let (entries, bad) = Self.decode(all, range, errorMessagesOnly: messagesOnly)
+                    var tally = LogAnalysis.Tally()
+                    for e in entries { tally.add(e) }
+                    results.set(k, (entries, bad, tally))
+                }
             }
         }
-        slots.wait()
         queue.async { [self] in
+            group.wait()
             var bad = 0
             for k in pieces.indices {
-                let (entries, skipped) = results.get(k)
+                let (entries, skipped, tally) = results.get(k)
                 bad += skipped
-                deliver(entries)
+                deliver(entries, tally)
             }
             lock.withLock { skippedCount += bad }
             slots.signal()
@@ -107,13 +115,19 @@ final class EntryDecoder: @unchecked Sendable {
         return (entries, bad)
     }
 
-    private struct Shared: @unchecked Sendable { let text: UnsafeBufferPointer<UInt8> }
+    /// One block of lines, shared by the workers that decode its pieces.
+    private final class Block: @unchecked Sendable {
+        let text: [UInt8]
+        init(text: [UInt8]) { self.text = text }
+    }
 
     private final class Results: @unchecked Sendable {
-        private var items: [([AnalysisEntry], Int)]
+        private var items: [([AnalysisEntry], Int, LogAnalysis.Tally)]
         private let lock = NSLock()
-        init(count: Int) { items = Array(repeating: ([], 0), count: count) }
-        func set(_ k: Int, _ v: ([AnalysisEntry], Int)) { lock.withLock { items[k] = v } }
-        func get(_ k: Int) -> ([AnalysisEntry], Int) { lock.withLock { items[k] } }
+        init(count: Int) { items = Array(repeating: ([], 0, LogAnalysis.Tally()), count: count) }
+        func set(_ k: Int, _ v: ([AnalysisEntry], Int, LogAnalysis.Tally)) { lock.withLock { items[k] = v } }
+        func get(_ k: Int) -> ([AnalysisEntry], Int, LogAnalysis.Tally) {
+            lock.withLock { defer { items[k] = ([], 0, LogAnalysis.Tally()) }; return items[k] }
+        }
     }
 }

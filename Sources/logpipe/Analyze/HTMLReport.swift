@@ -71,8 +71,16 @@ enum HTMLReport {
         h += "<p class=\"muted\">Environments: \(esc(AnalysisReport.countsSummary(r.environments, top: 5)))</p>\n"
 
         h += "<h2>Top error patterns</h2>\n" + patternChart(Array(r.patterns.prefix(topPatterns)))
+        h += "<h2>Performance <span class=\"muted\">(p50, p95, p99 per \(r.timeline.bucketLabel))</span></h2>\n"
+        h += table(["Metric", "Count", "Min", "Max", "Mean", "p50", "p95", "p99", "Percentiles over time"], r.metrics.map { m in
+            [.text(m.name), .num(m.count)] + [m.min, m.max, m.mean, m.p50, m.p95, m.p99].map { .numText(AnalysisReport.number($0)) }
+                + [.html(percentileChart(m))]
+        })
+        h += "<h2>User behaviour</h2>\n<div class=\"two\"><div><h3>Top actions</h3>\n" + actionChart(Array(r.actions.prefix(10)))
+        h += table(["Action", "Count", "Unique users"], r.actions.prefix(10).map { [.text($0.name), .num($0.count), .num($0.uniqueUsers)] })
+        h += "</div><div><h3>Funnel</h3>\n" + funnelChart(r.funnel) + "</div></div>\n"
         h += "<h2>Error templates <span class=\"muted\">(ERROR+FATAL total \(r.errorTotal); \(r.groups.count) templates, \(r.patterns.count) patterns with their first stack frames)</span></h2>\n"
-        h += table(["Count", "Trend", "Services", "Environments", "Last", "Template and variants"], r.groups.prefix(50).map { g in
+        h += table(["Count", "Trend", "Services", "Environments", "Last", "Template and variants"], r.groups.prefix(25).map { g in
             var cell = "<code>\(esc(g.template))</code>"
             if g.variants.count > 1 || g.variants.first?.firstFrame.isEmpty == false {
                 cell += "<ul class=\"variants\">" + g.variants.prefix(6).map { v in
@@ -84,16 +92,8 @@ enum HTMLReport {
                     .text(AnalysisReport.countsSummary(g.serviceCounts)), .text(AnalysisReport.countsSummary(g.environmentCounts)),
                     .time(AnalysisReport.shortTime(g.lastMillis, reference: r.firstMillis)), .html(cell)]
         })
-        if r.groups.count > 50 { h += "<p class=\"muted\">… \(r.groups.count - 50) more templates (--format json lists all)</p>\n" }
+        if r.groups.count > 25 { h += "<p class=\"muted\">… \(r.groups.count - 25) more templates (--format json lists all)</p>\n" }
 
-        h += "<h2>Performance <span class=\"muted\">(p50, p95, p99 per \(r.timeline.bucketLabel))</span></h2>\n"
-        h += table(["Metric", "Count", "Min", "Max", "Mean", "p50", "p95", "p99", "Percentiles over time"], r.metrics.map { m in
-            [.text(m.name), .num(m.count)] + [m.min, m.max, m.mean, m.p50, m.p95, m.p99].map { .numText(AnalysisReport.number($0)) }
-                + [.html(percentileChart(m))]
-        })
-        h += "<h2>User behaviour</h2>\n<div class=\"two\"><div><h3>Top actions</h3>\n" + actionChart(Array(r.actions.prefix(10)))
-        h += table(["Action", "Count", "Unique users"], r.actions.prefix(10).map { [.text($0.name), .num($0.count), .num($0.uniqueUsers)] })
-        h += "</div><div><h3>Funnel</h3>\n" + funnelChart(r.funnel) + "</div></div>\n"
         return h + "</main></body></html>\n"
     }
 
@@ -134,6 +134,12 @@ enum HTMLReport {
         if let first = minutes.first, let last = minutes.last {
             s += "<text x=\"\(f(left))\" y=\"\(f(height - 6))\" font-size=\"10\" fill=\"#667\">\(esc(AnalysisReport.time(first.startMillis)))</text>"
             s += "<text x=\"\(f(width - 10))\" y=\"\(f(height - 6))\" font-size=\"10\" text-anchor=\"end\" fill=\"#667\">\(esc(AnalysisReport.time(last.startMillis)))</text>\n"
+            // A few times in between, on whole bars.
+            let every = max(1, minutes.count / 6)
+            for k in stride(from: every, to: minutes.count - every, by: every) where minutes.count > 2 {
+                let x = left + (Double(k) + 0.5) * step
+                s += "<text x=\"\(f(x))\" y=\"\(f(height - 6))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#667\">\(esc(String(AnalysisReport.shortTime(minutes[k].startMillis, reference: first.startMillis).prefix(5))))</text>"
+            }
         } else {
             s += "<text x=\"\(f(width / 2))\" y=\"\(f(height / 2))\" text-anchor=\"middle\" fill=\"#667\">no entries</text>\n"
         }
@@ -227,17 +233,18 @@ enum HTMLReport {
 
     static func funnelChart(_ steps: [UserActionReport.FunnelStep]) -> String {
         guard let first = steps.first else { return "<p class=\"muted\">(no funnel: no actions that most users take one after another)</p>\n" }
-        let width = 560.0, row = 30.0
-        var s = "<svg class=\"chart funnel-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(Double(steps.count) * row + 8))\" viewBox=\"0 0 \(Int(width)) \(Int(Double(steps.count) * row + 8))\" role=\"img\" aria-label=\"Funnel\">\n"
+        let width = 560.0, row = 30.0, labelW = 120.0, barW = 190.0
+        let height = Int(Double(steps.count) * row + 8)
+        var s = "<svg class=\"chart funnel-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(height)\" viewBox=\"0 0 \(Int(width)) \(height)\" role=\"img\" aria-label=\"Funnel\">\n"
         var previous = first.users
         for (k, step) in steps.enumerated() {
             let share = Double(step.users) / Double(max(1, first.users))
-            let w = max(4, (width - 20) * share)
+            let w = max(3, barW * share)
             let y = 4 + Double(k) * row
-            let x = (width - w) / 2
-            let ofPrevious = k == 0 ? "" : " · \(AnalysisReport.percent(Double(step.users) / Double(max(1, previous)))) of previous"
-            s += "<rect class=\"funnel-bar\" x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"\(f(row - 6))\" fill=\"#8e6bd6\" data-users=\"\(step.users)\"><title>\(esc(step.action)): \(step.users) users</title></rect>"
-            s += "<text x=\"\(f(width / 2))\" y=\"\(f(y + 16))\" font-size=\"12\" text-anchor=\"middle\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">\(k + 1). \(esc(step.action)): \(step.users) users (\(AnalysisReport.percent(share)))\(ofPrevious)</text>\n"
+            let ofPrevious = k == 0 ? "" : ", \(AnalysisReport.percent(Double(step.users) / Double(max(1, previous)))) of previous"
+            s += "<text x=\"\(f(labelW - 6))\" y=\"\(f(y + 16))\" font-size=\"11\" text-anchor=\"end\">\(k + 1). \(esc(step.action))</text>"
+            s += "<rect class=\"funnel-bar\" x=\"\(f(labelW + (barW - w) / 2))\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"\(f(row - 6))\" fill=\"#8e6bd6\" data-users=\"\(step.users)\"><title>\(esc(step.action)): \(step.users) users</title></rect>"
+            s += "<text x=\"\(f(labelW + barW + 8))\" y=\"\(f(y + 16))\" font-size=\"11\">\(step.users) users (\(AnalysisReport.percent(share))\(ofPrevious))</text>\n"
             previous = step.users
         }
         return s + "</svg>\n"
