@@ -10,7 +10,7 @@ import Testing
     /// of the entries are a new error ("payment failed for order N").
     /// Expected: a new-error incident (high) within a second of 09:03 (the 10th occurrence), which becomes an
     /// error-rate incident once the window share passes the open level (6 %: baseline 1 % + 5 points), critical
-    /// above 20 %, resolved once the share has stayed under 3.5 % for 30 s.
+    /// above 20 %, resolved once the share has stayed under 3.5 % for 30 s, ending where the errors stopped (09:04).
     static let start = 1_795_770_000_000  // 2026-11-27T09:00:00Z
     static func input() -> (text: String, errors: Int) {
         var lines: [String] = []
@@ -56,7 +56,7 @@ import Testing
         #expect(abs(((resolved["baseline"] as? NSNumber)?.doubleValue ?? 0) - 0.01) < 0.002)
         #expect(resolved["start"] as? String == "2026-11-27T09:03:00.000Z")
         let end = try #require(resolved["end"] as? String)
-        #expect(end > "2026-11-27T09:04:30" && end < "2026-11-27T09:05:10", "\(end)")
+        #expect(end > "2026-11-27T09:03:55" && end < "2026-11-27T09:04:05", "\(end)")
         #expect((resolved["patterns"] as? [String])?.first == "payment failed for order <*>")
 
         // On the urgent path too, after the ERROR entries that raised them.

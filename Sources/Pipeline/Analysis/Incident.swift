@@ -51,7 +51,8 @@ public struct Incident: Sendable, Equatable {
     /// The highest window rate in the episode so far and when.
     public var peakMillis: Int64
     public var peakRate: Double
-    /// When the rate went back under the resolve level for good; nil while the episode is open.
+    /// When the episode ended: where its excess of errors stopped growing in the window in which the rate went back
+    /// under the resolve level for good; nil while the episode is open.
     public var endMillis: Int64?
     /// The service's own error share before the episode (nil when it had not run a window's worth yet).
     public var baseline: Double?

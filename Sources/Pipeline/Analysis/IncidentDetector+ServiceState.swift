@@ -118,6 +118,20 @@ extension IncidentDetector {
             }
         }
 
+        /// Where the episode's excess of errors over `p` stopped growing in the window: its last bucket at the most.
+        func lastExcess(_ p: Double, now t: Int64) -> Int64 {
+            var sum = 0.0, most = 0.0
+            var end = t
+            for k in head..<buckets.count {
+                sum += Double(buckets[k].errors) - p * Double(buckets[k].entries)
+                if sum > most {
+                    most = sum
+                    end = buckets[k].millis
+                }
+            }
+            return end
+        }
+
         /// Where the episode began: after the point of the window with the least excess of errors over `p`.
         func onset(_ p: Double, now t: Int64) -> Int64 {
             var sum = 0.0, least = 0.0
@@ -139,6 +153,7 @@ extension IncidentDetector {
             let reference = b ?? c.openRate
             let start = onset(reference + (level - reference) * 0.25, now: t)
             var e = Episode(id: id, kind: kind, service: service, startMillis: start, detectedMillis: t,
+                            excessReference: reference + (level - reference) * 0.25,
                             baseline: b, openLevel: level,
                             resolveLevel: (b ?? c.openRate) + (level - (b ?? c.openRate)) * c.resolveFraction,
                             errors: errors, entries: entries, rateAtDetection: rate, errorKey: key)
@@ -176,9 +191,11 @@ extension IncidentDetector {
                 e.belowSince = nil
             } else if e.belowSince == nil {
                 e.belowSince = t
+                // The window still holds the episode's tail: its end is where the excess stopped growing.
+                e.endEstimate = min(t, max(e.startMillis, lastExcess(e.excessReference, now: t)))
             }
             if let below = e.belowSince, t - below >= c.resolveAfter {
-                e.endMillis = below
+                e.endMillis = e.endEstimate ?? below
                 e.state = .resolved
                 episode = nil
                 absorbAfter = t

@@ -6,6 +6,8 @@ extension IncidentDetector {
         var service: String
         var startMillis: Int64
         var detectedMillis: Int64
+        /// The share above which errors count as the episode's (for its start and end).
+        var excessReference: Double
         var baseline: Double?
         var openLevel: Double
         var resolveLevel: Double
@@ -20,6 +22,7 @@ extension IncidentDetector {
         var updatedMillis: Int64 = 0
         var belowSince: Int64?
         var endMillis: Int64?
+        var endEstimate: Int64?
         var patterns: [String: Int] = [:]
 
         func incident(configuration c: Configuration) -> Incident {
