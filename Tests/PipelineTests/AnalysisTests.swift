@@ -149,3 +149,28 @@ private func feed(_ d: inout IncidentDetector, from: Int64, seconds: Int64, perS
                                userId: "u7", stack: "E\n at f", type: "performance", metric: "db_ms", value: 12.5, action: "x"))
     #expect(AnalysisEntry(jsonLine: Data("not json".utf8)) == nil)
 }
+
+@Test func scannerReadsWhatJSONSerializationReads() {
+    let lines = [
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"ERROR","message":"boom \"quoted\" \\ \/ \u00e9 \ud83d\ude00\ttab","context":{"service":"api","version":"1","environment":"prod","host":"h","userId":"u7","sessionId":"s","requestId":"r"},"metadata":{"type":"performance","metric":"db_ms","value":12.5,"action":"x"},"stack":"E\n at f"}"#,
+        #"  { "level" : "warning", "nested": {"a": [1, {"b": null}, "x\"y"], "c": true}, "timestamp": "2026-11-27T09:00:01+02:00", "message": "m", "context": {"environment": "e", "service": "s", "userId": 42} , "metadata": {"value": "3.5", "metric": 7, "type": "performance"} }"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO","message":"only the basics"}"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO","context":"not an object","metadata":[1,2]}"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"loud","message":"not a level"}"#,
+        #"{"timestamp":"yesterday","level":"INFO"}"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO","message":"unterminated}"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO"} trailing"#,
+        "not json", "",
+    ]
+    var scanner = AnalysisEntryScanner()
+    for line in lines {
+        var bytes = Array(line.utf8)
+        let scanned = bytes.withUnsafeMutableBufferPointer { scanner.entry(UnsafeBufferPointer($0)) }
+        #expect(scanned == AnalysisEntry(jsonLine: Data(line.utf8)), "\(line)")
+    }
+    // Only what the analysis reads: no message below ERROR, no user outside user actions.
+    var lean = AnalysisEntryScanner(analysisFieldsOnly: true)
+    var info = Array(#"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO","message":"m","context":{"service":"a","userId":"u"}}"#.utf8)
+    let e = info.withUnsafeMutableBufferPointer { lean.entry(UnsafeBufferPointer($0)) }
+    #expect(e?.message == "" && e?.userId == nil && e?.service == "a")
+}

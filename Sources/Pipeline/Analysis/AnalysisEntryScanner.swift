@@ -4,13 +4,14 @@ import Foundation
 /// nothing else decoded, service and environment names shared between entries.
 ///
 /// Accepts any JSON object (keys in any order, any extra fields, nested values skipped); gives the same entry
-/// as ``AnalysisEntry/init(jsonLine:)`` for the segment line format. With ``errorMessagesOnly`` the message of
-/// an entry below ERROR is left empty (the analysis reads only error messages). One scanner per thread.
+/// as ``AnalysisEntry/init(jsonLine:)`` for the segment line format. With ``analysisFieldsOnly`` only what
+/// ``LogAnalysis`` reads is decoded: message and stack of ERROR and FATAL entries, the user of user actions,
+/// metric and value of performance entries (the rest are left empty or nil). One scanner per thread.
 public struct AnalysisEntryScanner: Sendable {
-    public var errorMessagesOnly: Bool
+    public var analysisFieldsOnly: Bool
     private var names = NameTable()
 
-    public init(errorMessagesOnly: Bool = false) { self.errorMessagesOnly = errorMessagesOnly }
+    public init(analysisFieldsOnly: Bool = false) { self.analysisFieldsOnly = analysisFieldsOnly }
 
     /// The entry on one line (without its LF); nil when it is not a JSON object with a parseable `timestamp`
     /// and `level`.
@@ -25,6 +26,7 @@ public struct AnalysisEntryScanner: Sendable {
             case .message: fields.message = s.stringRange()
             case .stack: fields.stack = s.stringRange()
             case .context:
+                guard s.atObject else { return s.skip() }
                 return s.object { key, s in
                     switch key {
                     case .service: fields.service = s.stringRange()
@@ -35,6 +37,7 @@ public struct AnalysisEntryScanner: Sendable {
                     return true
                 }
             case .metadata:
+                guard s.atObject else { return s.skip() }
                 return s.object { key, s in
                     switch key {
                     case .type: fields.type = s.stringRange()
@@ -54,14 +57,18 @@ public struct AnalysisEntryScanner: Sendable {
         let b = UnsafeBufferPointer(start: base, count: line.count)
         guard let time = TimestampParser.parseISO(b, ts.start, ts.end), time.end == ts.end,
               let level = Level(word: UnsafeBufferPointer(rebasing: b[lv.start..<lv.end])) else { return nil }
-        let message = fields.message.map { m in errorMessagesOnly && level < .error ? "" : s.string(m) } ?? ""
+        let type = fields.type.map { names.name(s, $0) }
+        let all = !analysisFieldsOnly
+        let error = all || level >= .error
+        let action = all || type == "user_action", performance = all || type == "performance"
         return AnalysisEntry(
-            timestampMillis: time.millis, level: level, message: message,
+            timestampMillis: time.millis, level: level, message: error ? fields.message.map { s.string($0) } ?? "" : "",
             service: fields.service.map { names.name(s, $0) } ?? "unknown",
             environment: fields.environment.map { names.name(s, $0) } ?? "unknown",
-            userId: fields.userId.map { s.string($0) }, stack: fields.stack.map { s.string($0) },
-            type: fields.type.map { names.name(s, $0) }, metric: fields.metric.map { names.name(s, $0) },
-            value: fields.value.flatMap { v in Double(s.string(v)) }, action: fields.action.map { names.name(s, $0) })
+            userId: action ? fields.userId.map { s.string($0) } : nil, stack: error ? fields.stack.map { s.string($0) } : nil,
+            type: type, metric: performance ? fields.metric.map { names.name(s, $0) } : nil,
+            value: performance ? fields.value.flatMap { v in Double(s.string(v)) } : nil,
+            action: action ? fields.action.map { names.name(s, $0) } : nil)
     }
 
     struct Fields {

@@ -27,6 +27,14 @@ struct JSONCursor {
         while i < n, p[i] == 0x20 || p[i] == 0x09 || p[i] == 0x0D || p[i] == 0x0A { i += 1 }
     }
 
+    /// Whether the next value is an object.
+    var atObject: Bool {
+        mutating get {
+            whitespace()
+            return i < n && p[i] == 0x7B
+        }
+    }
+
     /// Walks an object: `body` reads (or skips) the value of each key; false when malformed or `body` says so.
     mutating func object(_ body: (Key, inout JSONCursor) -> Bool) -> Bool {
         whitespace()

@@ -63,47 +63,49 @@ public struct UserActionReport: Sendable {
             $0.uniqueUsers != $1.uniqueUsers ? $0.uniqueUsers > $1.uniqueUsers : $0.name < $1.name
         }.prefix(candidates).map(\.name)
         guard names.count >= 2 else { return [] }
-        func before(_ a: String, _ b: String) -> Int {
-            firstTimes.values.reduce(0) { n, times in
-                guard let ta = times[a], let tb = times[b], ta < tb else { return n }
+        // Per user, the first time of each candidate (nil: never), then every pair count once.
+        let c = names.count
+        let times: [[Int64?]] = firstTimes.values.compactMap { t in
+            let row = names.map { t[$0] }
+            return row.contains { $0 != nil } ? row : nil
+        }
+        var users = [Int](repeating: 0, count: c)
+        var before = [[Int]](repeating: [Int](repeating: 0, count: c), count: c)
+        for row in times {
+            for a in 0..<c {
+                guard let ta = row[a] else { continue }
+                users[a] += 1
+                for b in 0..<c { if let tb = row[b], ta < tb { before[a][b] += 1 } }
+            }
+        }
+        func inOrder(_ chain: [Int]) -> Int {
+            times.reduce(0) { n, row in
+                var last = Int64.min
+                for a in chain {
+                    guard let t = row[a], t > last else { return n }
+                    last = t
+                }
                 return n + 1
             }
         }
-        func userCount(_ a: String) -> Int { firstTimes.values.reduce(0) { $0 + ($1[a] != nil ? 1 : 0) } }
         // Every candidate may start a chain; the longest wins (then the one that keeps the most users to its end).
         var best: [FunnelStep] = []
-        for a in names {
-            let total = userCount(a)
-            guard total > 0 else { continue }
-            var chain = [a]
-            var steps = [FunnelStep(action: a, users: total)]
+        for start in 0..<c where users[start] > 0 {
+            var chain = [start]
+            var steps = [FunnelStep(action: names[start], users: users[start])]
             while true {
-                var next: (String, Int)?
-                for b in names where !chain.contains(b) {
-                    let users = userCount(b)
-                    guard users > 0, Double(before(chain.last!, b)) >= Double(users) * share else { continue }
+                var next: (Int, Int)?
+                for b in 0..<c where !chain.contains(b) && users[b] > 0 {
+                    guard Double(before[chain.last!][b]) >= Double(users[b]) * share else { continue }
                     let through = inOrder(chain + [b])
                     if through > 0, through > (next?.1 ?? 0) { next = (b, through) }
                 }
                 guard let (b, through) = next else { break }
                 chain.append(b)
-                steps.append(FunnelStep(action: b, users: through))
+                steps.append(FunnelStep(action: names[b], users: through))
             }
             if steps.count > best.count || (steps.count == best.count && steps.last!.users > best.last!.users) { best = steps }
         }
-        let steps = best
-        return steps.count >= 2 ? steps : []
-    }
-
-    /// Users who took the actions in this order (by first time).
-    private func inOrder(_ chain: [String]) -> Int {
-        firstTimes.values.reduce(0) { n, times in
-            var last = Int64.min
-            for a in chain {
-                guard let t = times[a], t > last else { return n }
-                last = t
-            }
-            return n + 1
-        }
+        return best.count >= 2 ? best : []
     }
 }

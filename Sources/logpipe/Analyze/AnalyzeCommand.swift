@@ -49,13 +49,13 @@ struct AnalyzeCommand: ParsableCommand {
             environment: environment ?? env["LOGPIPE_ENVIRONMENT"] ?? "unknown",
             host: ProcessInfo.processInfo.hostName))
         let box = AnalysisBox(LogAnalysis(incidents: .init(windowMillis: window)))
-        let decoder = EntryDecoder(errorMessagesOnly: true) { entries, tally in
-            box.value.merge(tally)
+        let decoder = EntryDecoder(analysisFieldsOnly: true) { entries in
             for e in entries { box.value.addOrdered(e) }
         }
         try input.forEachChunk(paths) { decoder.add($0) }
-        decoder.finish()
-        let analysis = box.value
+        let tally = decoder.finish()
+        var analysis = box.value
+        analysis.merge(tally)
         if decoder.skipped > 0 {
             StandardError.line("logpipe: \(decoder.skipped) lines were not entries (skipped)")
         }

@@ -14,19 +14,22 @@ final class EntryDecoder: @unchecked Sendable {
     static let flushBytes = 2 << 20
     static let maxQueued = 3
     private var pending: [UInt8] = []
-    private let deliver: ([AnalysisEntry], LogAnalysis.Tally) -> Void
+    private let deliver: ([AnalysisEntry]) -> Void
+    /// The order-free part, merged on a queue of its own (off the ordered path); `merged` is touched there only.
+    private let tallyQueue = DispatchQueue(label: "logpipe.analyze.tally")
+    private var merged = LogAnalysis.Tally()
     private let queue = DispatchQueue(label: "logpipe.analyze.deliver")
     private let slots = DispatchSemaphore(value: EntryDecoder.maxQueued)
-    private let errorMessagesOnly: Bool
+    private let analysisFieldsOnly: Bool
     private let lock = NSLock()
     private var skippedCount = 0
     /// Lines that were not entries (not JSON, or no timestamp or level).
     var skipped: Int { lock.withLock { skippedCount } }
 
-    /// `errorMessagesOnly`: leave the message of entries below ERROR empty (see ``AnalysisEntryScanner``).
-    init(errorMessagesOnly: Bool = false, deliver: @escaping ([AnalysisEntry], LogAnalysis.Tally) -> Void) {
+    /// `analysisFieldsOnly`: decode only what ``LogAnalysis`` reads (see ``AnalysisEntryScanner``).
+    init(analysisFieldsOnly: Bool = false, deliver: @escaping ([AnalysisEntry]) -> Void) {
         self.deliver = deliver
-        self.errorMessagesOnly = errorMessagesOnly
+        self.analysisFieldsOnly = analysisFieldsOnly
         pending.reserveCapacity(Self.flushBytes + (1 << 20))
     }
 
@@ -45,13 +48,13 @@ final class EntryDecoder: @unchecked Sendable {
         pending.reserveCapacity(Self.flushBytes + (1 << 20))
         let pieces = Self.pieces(block.text, count: max(1, ProcessInfo.processInfo.activeProcessorCount))
         let results = Results(count: pieces.count)
-        let messagesOnly = errorMessagesOnly
+        let fieldsOnly = analysisFieldsOnly
         let group = DispatchGroup()
         slots.wait()
         for (k, range) in pieces.enumerated() {
             DispatchQueue.global().async(group: group) {
                 block.text.withUnsafeBufferPointer { all in
-                    let (entries, bad) = Self.decode(all, range, errorMessagesOnly: messagesOnly)
+                    let (entries, bad) = Self.decode(all, range, analysisFieldsOnly: fieldsOnly)
                     var tally = LogAnalysis.Tally()
                     for e in entries { tally.add(e) }
                     results.set(k, (entries, bad, tally))
@@ -64,17 +67,20 @@ final class EntryDecoder: @unchecked Sendable {
             for k in pieces.indices {
                 let (entries, skipped, tally) = results.get(k)
                 bad += skipped
-                deliver(entries, tally)
+                tallyQueue.async { [self] in merged.merge(tally) }
+                deliver(entries)
             }
             lock.withLock { skippedCount += bad }
             slots.signal()
         }
     }
 
-    /// Decodes the rest and waits until every entry is delivered.
-    func finish() {
+    /// Decodes the rest, waits until every entry is delivered and returns the order-free part of the analysis
+    /// of all of them.
+    func finish() -> LogAnalysis.Tally {
         flush()
         queue.sync {}
+        return tallyQueue.sync { merged }
     }
 
     /// `text` cut at line ends into about `count` ranges.
@@ -92,8 +98,8 @@ final class EntryDecoder: @unchecked Sendable {
     }
 
     static func decode(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
-                       errorMessagesOnly: Bool = false) -> ([AnalysisEntry], Int) {
-        var scanner = AnalysisEntryScanner(errorMessagesOnly: errorMessagesOnly)
+                       analysisFieldsOnly: Bool = false) -> ([AnalysisEntry], Int) {
+        var scanner = AnalysisEntryScanner(analysisFieldsOnly: analysisFieldsOnly)
         var entries: [AnalysisEntry] = []
         entries.reserveCapacity(range.count / 200)
         var bad = 0
