@@ -133,14 +133,31 @@ struct JSONCursor {
         let start = i + 1
         var k = start
         var escaped = false
-        // Most strings here are short: a byte loop beats two memchr calls.
-        while k < n {
+        // Short strings (names, levels): a byte loop beats memchr calls; longer ones (messages, ids) go by memchr.
+        let short = min(n, start + 16)
+        while k < short {
             let c = p[k]
             if c == 0x22 {
                 i = k + 1
                 return Span(start: start, end: k, escaped: escaped)
             }
             if c == 0x5C { escaped = true; k += 2 } else { k += 1 }
+        }
+        while k < n {
+            guard let hit = memchr(p + k, 0x22, n - k) else { return nil }
+            let q = p.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memchr(p + k, 0x5C, q - k) == nil {
+                i = q + 1
+                return Span(start: start, end: q, escaped: escaped)
+            }
+            // A backslash before the quote: walk the escapes byte by byte up to it.
+            escaped = true
+            while k < q { k += p[k] == 0x5C ? 2 : 1 }
+            if k == q {
+                i = q + 1
+                return Span(start: start, end: q, escaped: true)
+            }
+            // k == q + 1: that quote was escaped; go on after it.
         }
         return nil
     }

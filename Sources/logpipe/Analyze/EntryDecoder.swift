@@ -11,7 +11,7 @@ import Pipeline
 /// At most ``maxQueued`` blocks wait for delivery, which bounds memory. `deliver` runs on the delivery queue
 /// only; call ``finish()`` before reading what it built.
 final class EntryDecoder: @unchecked Sendable {
-    static let flushBytes = 2 << 20
+    static let flushBytes = 4 << 20
     static let maxQueued = 3
     private var pending: [UInt8] = []
     private let deliver: ([AnalysisEntry]) -> Void
