@@ -5,7 +5,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE    := .build/release/logpipe
 DEBUG      := .build/debug/logpipe
 
-.PHONY: deps build release test demo bench report-shot faults fuzz sanitize soak clean
+.PHONY: deps report-deps build release test demo bench report-shot faults fuzz sanitize soak clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -20,8 +20,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# Headless Chromium for the HTML report test (AnalyzeHTMLRenderTests runs scripts/report_shot.sh).
+report-deps:
+	@dpkg -s chromium >/dev/null 2>&1 || { echo "installing: chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 # One debug build serves the unit tests and the end-to-end tests (which run $(DEBUG)).
-test: deps
+test: deps report-deps
 	$(SWIFT) build --build-tests
 	LOGPIPE_BIN=$(CURDIR)/$(DEBUG) $(SWIFT) test --skip-build
 	@# Template grouping accuracy on the loghub corpora (kept beside the repository, never committed).
@@ -47,8 +52,8 @@ bench: release
 	python3 bench/urgent_latency.py --bin $(RELEASE)
 	python3 scripts/bench_patterns.py --binary $(RELEASE)
 
-# The analyze HTML report rendered by headless Chromium (installed if missing); checks the charts drew.
-report-shot: deps
+# The analyze HTML report rendered by headless Chromium at 1280 px; checks the charts drew (also part of make test).
+report-shot: deps report-deps
 	$(SWIFT) build
 	scripts/report_shot.sh report-shot.png
 

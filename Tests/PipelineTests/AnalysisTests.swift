@@ -85,81 +85,61 @@ private func entry(_ s: Int64, _ level: Level, _ message: String = "ok", service
     #expect(m[0].rate == 0.2 && m[3].rate == 0.5)
 }
 
-// MARK: - Incidents
+// MARK: - Incidents (more in AnalysisEpisodeTests)
 
-private func rateIncidents(_ incidents: [Incident]) -> [(Int64, Incident.Severity)] {
-    incidents.filter { $0.kind == .errorRate }.map { (($0.timestampMillis - t0) / 1000, $0.severity) }
-}
-
-@Test func errorRateIncidentsFollowSeveritySteps() {
-    var d = IncidentDetector(configuration: .init(windowMillis: 3_600_000))
+/// `minutes` minutes of `perSecond` entries a second for service `service`, errors at `share`, from `from` s.
+private func feed(_ d: inout IncidentDetector, from: Int64, seconds: Int64, perSecond: Int64 = 20, share: Double,
+                  service: String = "api", key: String? = nil) -> [Incident] {
     var raised: [Incident] = []
-    func feed(_ s: Int64, _ level: Level) { raised += d.observe(timestampMillis: t0 + s * 1000, level: level, service: "api", errorKey: nil) }
-    for s in 0..<19 { feed(Int64(s), .info) }
-    feed(19, .error)                        // 1/20 = 5 %: not above 5 %
-    feed(20, .error)                        // 2/21 = 9.5 %: medium
-    feed(21, .error)                        // 3/22 = 13.6 %: high
-    feed(22, .error)                        // 4/23 = 17.4 %: still high
-    feed(23, .error)                        // 5/24 = 20.8 %: critical
-    // Steps down need the rate 20 % (relative) below the current threshold (hysteresis):
-    // critical → high at ≤ 16 %: 5/32 at 31; high → medium at ≤ 8 %: 5/63 at 62; recovery at ≤ 4 % (not reached).
-    for s in 24..<100 { feed(Int64(s), .info) }
-    feed(100, .error)                       // 6/101 = 5.9 %: still medium, no new incident
-    let got = rateIncidents(raised)
-    let want: [(Int64, Incident.Severity)] = [(20, .medium), (21, .high), (23, .critical), (31, .high), (62, .medium)]
-    #expect(got.map(\.0) == want.map(\.0))
-    #expect(got.map(\.1) == want.map(\.1))
-    let first = raised[0]
-    #expect(first.errors == 2 && first.entries == 21 && first.service == "api" && first.windowMillis == 3_600_000)
-    #expect(abs(first.rate! - 2.0 / 21.0) < 1e-12)
-}
-
-@Test func aRateHoveringAtAThresholdRaisesOneIncident() {
-    var d = IncidentDetector(configuration: .init(windowMillis: 3_600_000))
-    var raised: [Incident] = []
-    // One ERROR in every 10 entries: the share hovers around 10 % (high) for 5,000 entries.
-    for i in 0..<5000 {
-        raised += d.observe(timestampMillis: t0 + Int64(i), level: i % 10 == 0 ? .error : .info, service: "api", errorKey: nil)
+    let every = share > 0 ? max(1, Int64((1 / share).rounded())) : Int64.max
+    for i in 0..<(seconds * perSecond) {
+        let error = i % every == 0
+        raised += d.observe(timestampMillis: t0 + from * 1000 + i * 1000 / perSecond, level: error ? .error : .info,
+                            service: service, errorKey: error ? key : nil)
     }
-    #expect(rateIncidents(raised).count <= 3, "\(rateIncidents(raised))")
+    return raised
 }
 
-@Test func errorRateWindowSlidesWithEntryTimestamps() {
-    var d = IncidentDetector(configuration: .init(windowMillis: 10_000))
-    var raised: [Incident] = []
-    func feed(_ s: Int64, _ level: Level, _ service: String = "api") {
-        raised += d.observe(timestampMillis: t0 + s * 1000, level: level, service: service, errorKey: nil)
-    }
-    feed(0, .error)                         // 1/1: critical
-    for s in 1...10 { feed(Int64(s), .info) } // ≤ 16 %: high at 6 (1/7); t=0 leaves the window at 10: recovered
-    for s in 0...10 { feed(Int64(s), .info, "other") }  // another service: no effect, no incidents
-    feed(11, .error)                        // window (1, 11]: 1/10 = 10 %: medium (after recovery)
-    #expect(rateIncidents(raised).map(\.0) == [0, 6, 11])
-    #expect(rateIncidents(raised).map(\.1) == [.critical, .high, .medium])
-    #expect(raised.allSatisfy { $0.service == "api" })
-}
-
-@Test func repeatedErrorRaisesThresholdIncidentOncePerBurst() {
+@Test func aRateHoveringAboveTheOpenLevelIsOneEpisode() {
     var d = IncidentDetector()
+    #expect(feed(&d, from: 0, seconds: 180, share: 0.02).isEmpty)         // baseline 2 %: open level 7 %
+    // 10 minutes alternating 20 s at 6 % and 20 s at 10 %: the window share hovers around the open level.
     var raised: [Incident] = []
-    func feed(_ ms: Int64, _ key: String) {
-        raised += d.observe(timestampMillis: t0 + ms, level: .error, service: "api", errorKey: key)
-    }
-    for i in 0..<12 { feed(Int64(i) * 1000, "db timeout") }          // 10th at 9 s: incident; 11th, 12th: none
-    for i in 0..<10 { feed(Int64(i) * 7000 + 200_000, "slow disk") } // 10 spread over 63 s: never 10 in 60 s
-    for i in 0..<10 { feed(Int64(i) * 500 + 100_000, "db timeout") } // new burst after the count fell: again at the 10th
-    let hits = raised.filter { $0.kind == .errorThresholdExceeded }
-    #expect(hits.map { $0.timestampMillis - t0 } == [9000, 104_500])
-    #expect(hits.allSatisfy { $0.errorKey == "db timeout" && $0.errors == 10 && $0.severity == .high })
+    for k in 0..<30 { raised += feed(&d, from: 180 + Int64(k) * 20, seconds: 20, share: k % 2 == 0 ? 1.0 / 16 : 0.1) }
+    #expect(raised.filter { $0.state == .open }.count == 1, "\(raised.map { ($0.state, $0.timestampMillis - t0) })")
+    #expect(!raised.contains { $0.state == .resolved })
 }
 
-@Test func analysisKeysThresholdIncidentsByTemplate() {
+@Test func theWindowSlidesWithEntryTimestampsPerService() {
+    var d = IncidentDetector(configuration: .init(windowMillis: 10_000))
+    #expect(feed(&d, from: 0, seconds: 60, share: 0.02).isEmpty)
+    // Another service's errors change nothing for api; api's errors late by more than a window do not count.
+    #expect(feed(&d, from: 0, seconds: 60, share: 0.5, service: "other").count == 1)
+    for i in 0..<50 { #expect(d.observe(timestampMillis: t0 + 30_000 + Int64(i), level: .error, service: "api", errorKey: nil).isEmpty) }
+    let raised = feed(&d, from: 60, seconds: 10, share: 0.5)
+    #expect(raised.first?.service == "api" && raised.first?.state == .open)
+    #expect(raised.first.map { $0.timestampMillis - t0 < 62_000 } == true)
+}
+
+@Test func aNewErrorInAYoungServiceIsNotAnIncident() {
+    var d = IncidentDetector()
+    // Everything is new in a service's first two windows: no new-error incidents, and a rate needs 20 %.
+    #expect(feed(&d, from: 0, seconds: 100, share: 0.1, key: "e1").isEmpty)
+}
+
+@Test func analysisNamesIncidentErrorsByTemplate() {
     var a = LogAnalysis()
-    for i in 0..<10 { a.add(entry(Int64(i), .error, "user \(i + 100) not found")) }
-    let hits = a.incidents.filter { $0.kind == .errorThresholdExceeded }
+    func at(_ ms: Int64, _ level: Level = .info, _ message: String = "ok") {
+        a.add(AnalysisEntry(timestampMillis: t0 + ms, level: level, message: message, service: "api"))
+    }
+    for i in 0..<(180 * 20) { at(Int64(i) * 50) }                     // 3 minutes, 20 entries a second
+    for i in 0..<10 { at(180_000 + Int64(i) * 100, .error, "user \(i + 100) not found") }  // a new error: 10 in 1 s
+    for i in 0..<(60 * 20) { at(181_000 + Int64(i) * 50) }
+    let hits = a.incidents
     #expect(hits.count == 1)
-    #expect(hits.first?.errorKey == "user <*> not found")
-    #expect(a.errors.total == 10 && a.entries == 10)
+    #expect(hits.first?.kind == .errorThresholdExceeded && hits.first?.errorKey == "user <*> not found")
+    #expect(hits.first?.patterns.first == Incident.PatternCount(key: "user <*> not found", count: 10))
+    #expect(a.errors.total == 10 && a.entries == 4810)
 }
 
 @Test func decodesSegmentLines() throws {
@@ -168,4 +148,29 @@ private func rateIncidents(_ incidents: [Incident]) -> [(Int64, Incident.Severit
     #expect(e == AnalysisEntry(timestampMillis: t0 + 1500, level: .error, message: "boom", service: "api", environment: "prod",
                                userId: "u7", stack: "E\n at f", type: "performance", metric: "db_ms", value: 12.5, action: "x"))
     #expect(AnalysisEntry(jsonLine: Data("not json".utf8)) == nil)
+}
+
+@Test func scannerReadsWhatJSONSerializationReads() {
+    let lines = [
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"ERROR","message":"boom \"quoted\" \\ \/ \u00e9 \ud83d\ude00\ttab","context":{"service":"api","version":"1","environment":"prod","host":"h","userId":"u7","sessionId":"s","requestId":"r"},"metadata":{"type":"performance","metric":"db_ms","value":12.5,"action":"x"},"stack":"E\n at f"}"#,
+        #"  { "level" : "warning", "nested": {"a": [1, {"b": null}, "x\"y"], "c": true}, "timestamp": "2026-11-27T09:00:01+02:00", "message": "m", "context": {"environment": "e", "service": "s", "userId": 42} , "metadata": {"value": "3.5", "metric": 7, "type": "performance"} }"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO","message":"only the basics"}"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO","context":"not an object","metadata":[1,2]}"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"loud","message":"not a level"}"#,
+        #"{"timestamp":"yesterday","level":"INFO"}"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO","message":"unterminated}"#,
+        #"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO"} trailing"#,
+        "not json", "",
+    ]
+    var scanner = AnalysisEntryScanner()
+    for line in lines {
+        var bytes = Array(line.utf8)
+        let scanned = bytes.withUnsafeMutableBufferPointer { scanner.entry(UnsafeBufferPointer($0)) }
+        #expect(scanned == AnalysisEntry(jsonLine: Data(line.utf8)), "\(line)")
+    }
+    // Only what the analysis reads: no message below ERROR, no user outside user actions.
+    var lean = AnalysisEntryScanner(analysisFieldsOnly: true)
+    var info = Array(#"{"timestamp":"2026-11-27T09:00:01.500Z","level":"INFO","message":"m","context":{"service":"a","userId":"u"}}"#.utf8)
+    let e = info.withUnsafeMutableBufferPointer { lean.entry(UnsafeBufferPointer($0)) }
+    #expect(e?.message == "" && e?.userId == nil && e?.service == "a")
 }

@@ -30,10 +30,13 @@ struct AnalyzeCommand: ParsableCommand {
     var service: String?
     @Option(help: "Environment for raw log entries that name none.")
     var environment: String?
+    @Option(help: "Columns of the text report (at least 60).")
+    var width: Int = TextReport.defaultWidth
 
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("missing PATH: give segment files, directories, log files or -") }
         _ = try ArgumentValues.duration(incidentWindow, flag: "--incident-window")
+        guard width >= 60 else { throw ValidationError("invalid --width \"\(width)\": at least 60 columns") }
     }
 
     func run() throws {
@@ -45,20 +48,30 @@ struct AnalyzeCommand: ParsableCommand {
             version: env["LOGPIPE_APP_VERSION"] ?? "unknown",
             environment: environment ?? env["LOGPIPE_ENVIRONMENT"] ?? "unknown",
             host: ProcessInfo.processInfo.hostName))
-        var analysis = LogAnalysis(incidents: .init(windowMillis: window))
-        let decoder = EntryDecoder { entries in for e in entries { analysis.add(e) } }
+        let box = AnalysisBox(LogAnalysis(incidents: .init(windowMillis: window)))
+        let decoder = EntryDecoder(analysisFieldsOnly: true) { entries in
+            for e in entries { box.value.addOrdered(e) }
+        }
         try input.forEachChunk(paths) { decoder.add($0) }
-        decoder.flush()
+        let tally = decoder.finish()
+        var analysis = box.value
+        analysis.merge(tally)
         if decoder.skipped > 0 {
             StandardError.line("logpipe: \(decoder.skipped) lines were not entries (skipped)")
         }
         let report = AnalysisReport(analysis)
         let text: String
         switch format {
-        case .text: text = TextReport.render(report)
+        case .text: text = TextReport.render(report, width: width)
         case .json: text = JSONReport.render(report)
         case .html: text = HTMLReport.render(report)
         }
         StandardOutput.write(Array(text.utf8))
     }
+}
+
+/// The analysis as the decoder's delivery queue builds it; read only after ``EntryDecoder/finish()``.
+private final class AnalysisBox: @unchecked Sendable {
+    var value: LogAnalysis
+    init(_ value: LogAnalysis) { self.value = value }
 }

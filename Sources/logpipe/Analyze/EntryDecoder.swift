@@ -2,20 +2,34 @@ import Dispatch
 import Foundation
 import Pipeline
 
-/// Decodes entry lines into ``AnalysisEntry`` values in parallel (JSONSerialization
-/// is the slow part), handing them on in input order.
+/// Decodes entry lines into ``AnalysisEntry`` values in parallel and hands them on in input order, on a serial
+/// queue of its own, so that the ordered analysis of one block runs while the next is read and decoded.
 ///
-/// Lines are gathered until about ``flushBytes``, then cut into one piece per
-/// core, decoded concurrently and delivered piece by piece.
-final class EntryDecoder {
-    static let flushBytes = 8 << 20
+/// Lines are gathered until about ``flushBytes``, then cut into one piece per core, scanned concurrently
+/// (``AnalysisEntryScanner``; JSONSerialization only for lines the scanner refuses), the order-free part of
+/// the analysis (``LogAnalysis/Tally``) counted on the same threads, and queued for `deliver`.
+/// At most ``maxQueued`` blocks wait for delivery, which bounds memory. `deliver` runs on the delivery queue
+/// only; call ``finish()`` before reading what it built.
+final class EntryDecoder: @unchecked Sendable {
+    static let flushBytes = 4 << 20
+    static let maxQueued = 3
     private var pending: [UInt8] = []
     private let deliver: ([AnalysisEntry]) -> Void
+    /// The order-free part, merged on a queue of its own (off the ordered path); `merged` is touched there only.
+    private let tallyQueue = DispatchQueue(label: "logpipe.analyze.tally")
+    private var merged = LogAnalysis.Tally()
+    private let queue = DispatchQueue(label: "logpipe.analyze.deliver")
+    private let slots = DispatchSemaphore(value: EntryDecoder.maxQueued)
+    private let analysisFieldsOnly: Bool
+    private let lock = NSLock()
+    private var skippedCount = 0
     /// Lines that were not entries (not JSON, or no timestamp or level).
-    private(set) var skipped = 0
+    var skipped: Int { lock.withLock { skippedCount } }
 
-    init(deliver: @escaping ([AnalysisEntry]) -> Void) {
+    /// `analysisFieldsOnly`: decode only what ``LogAnalysis`` reads (see ``AnalysisEntryScanner``).
+    init(analysisFieldsOnly: Bool = false, deliver: @escaping ([AnalysisEntry]) -> Void) {
         self.deliver = deliver
+        self.analysisFieldsOnly = analysisFieldsOnly
         pending.reserveCapacity(Self.flushBytes + (1 << 20))
     }
 
@@ -25,20 +39,48 @@ final class EntryDecoder {
         if pending.count >= Self.flushBytes { flush() }
     }
 
+    /// Queues what is pending for decoding (on the global pool) and then delivery (in order); returns at once
+    /// unless ``maxQueued`` blocks are already on their way.
     func flush() {
         guard !pending.isEmpty else { return }
-        let text = pending
-        pending.removeAll(keepingCapacity: true)
-        let pieces = Self.pieces(text, count: max(1, ProcessInfo.processInfo.activeProcessorCount * 2))
+        let block = Block(text: pending)
+        pending = []
+        pending.reserveCapacity(Self.flushBytes + (1 << 20))
+        let pieces = Self.pieces(block.text, count: max(1, ProcessInfo.processInfo.activeProcessorCount))
         let results = Results(count: pieces.count)
-        DispatchQueue.concurrentPerform(iterations: pieces.count) { k in
-            results.set(k, Self.decode(text, pieces[k]))
+        let fieldsOnly = analysisFieldsOnly
+        let group = DispatchGroup()
+        slots.wait()
+        for (k, range) in pieces.enumerated() {
+            DispatchQueue.global().async(group: group) {
+                block.text.withUnsafeBufferPointer { all in
+                    let (entries, bad) = Self.decode(all, range, analysisFieldsOnly: fieldsOnly)
+                    var tally = LogAnalysis.Tally()
+                    for e in entries { tally.add(e) }
+                    results.set(k, (entries, bad, tally))
+                }
+            }
         }
-        for k in pieces.indices {
-            let (entries, bad) = results.get(k)
-            skipped += bad
-            deliver(entries)
+        queue.async { [self] in
+            group.wait()
+            var bad = 0
+            for k in pieces.indices {
+                let (entries, skipped, tally) = results.get(k)
+                bad += skipped
+                tallyQueue.async { [self] in merged.merge(tally) }
+                deliver(entries)
+            }
+            lock.withLock { skippedCount += bad }
+            slots.signal()
         }
+    }
+
+    /// Decodes the rest, waits until every entry is delivered and returns the order-free part of the analysis
+    /// of all of them.
+    func finish() -> LogAnalysis.Tally {
+        flush()
+        queue.sync {}
+        return tallyQueue.sync { merged }
     }
 
     /// `text` cut at line ends into about `count` ranges.
@@ -55,16 +97,20 @@ final class EntryDecoder {
         return ranges
     }
 
-    static func decode(_ text: [UInt8], _ range: Range<Int>) -> ([AnalysisEntry], Int) {
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
+                       analysisFieldsOnly: Bool = false) -> ([AnalysisEntry], Int) {
+        var scanner = AnalysisEntryScanner(analysisFieldsOnly: analysisFieldsOnly)
         var entries: [AnalysisEntry] = []
+        entries.reserveCapacity(range.count / 200)
         var bad = 0
+        guard let base = text.baseAddress else { return ([], 0) }
         var start = range.lowerBound
         while start < range.upperBound {
-            var end = start
-            while end < range.upperBound && text[end] != 0x0A { end += 1 }
+            let end = memchr(base + start, 0x0A, range.upperBound - start)
+                .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? range.upperBound
             if end > start {
-                let line = text[start..<end]
-                if let e = line.withUnsafeBytes({ AnalysisEntry(jsonLine: Data($0)) }) {
+                let line = UnsafeBufferPointer(start: base + start, count: end - start)
+                if let e = scanner.entry(line) ?? AnalysisEntry(jsonLine: Data(line)) {
                     entries.append(e)
                 } else if !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) {
                     bad += 1
@@ -75,11 +121,19 @@ final class EntryDecoder {
         return (entries, bad)
     }
 
+    /// One block of lines, shared by the workers that decode its pieces.
+    private final class Block: @unchecked Sendable {
+        let text: [UInt8]
+        init(text: [UInt8]) { self.text = text }
+    }
+
     private final class Results: @unchecked Sendable {
-        private var items: [([AnalysisEntry], Int)]
+        private var items: [([AnalysisEntry], Int, LogAnalysis.Tally)]
         private let lock = NSLock()
-        init(count: Int) { items = Array(repeating: ([], 0), count: count) }
-        func set(_ k: Int, _ v: ([AnalysisEntry], Int)) { lock.withLock { items[k] = v } }
-        func get(_ k: Int) -> ([AnalysisEntry], Int) { lock.withLock { items[k] } }
+        init(count: Int) { items = Array(repeating: ([], 0, LogAnalysis.Tally()), count: count) }
+        func set(_ k: Int, _ v: ([AnalysisEntry], Int, LogAnalysis.Tally)) { lock.withLock { items[k] = v } }
+        func get(_ k: Int) -> ([AnalysisEntry], Int, LogAnalysis.Tally) {
+            lock.withLock { defer { items[k] = ([], 0, LogAnalysis.Tally()) }; return items[k] }
+        }
     }
 }

@@ -33,43 +33,87 @@ import Pipeline
 /// Fields are only ever added within a schema version; keys appear in the order above.
 enum JSONReport {
     static func render(_ r: AnalysisReport) -> String {
-        let doc: JSONValue = .object([
-            ("schemaVersion", .int(1)),
-            ("entries", .int(r.entries)),
-            ("firstTimestamp", r.firstMillis.map { .string(AnalysisReport.time($0)) } ?? .null),
-            ("lastTimestamp", r.lastMillis.map { .string(AnalysisReport.time($0)) } ?? .null),
-            ("levels", .object(r.levels.map { ($0.name, .int($0.count)) })),
-            ("errors", .object([
+        let time = { (ms: Int64) -> JSONValue in .string(AnalysisReport.time(ms)) }
+        let counts = { (c: [NameCount]) -> JSONValue in .array(c.map { .object([("name", .string($0.name)), ("count", .int($0.count))]) }) }
+        let rates = { (v: [Double?]) -> JSONValue in .array(v.map { $0.map(JSONValue.number) ?? .null }) }
+        let sectionSchemaVersion: JSONValue = .int(1)
+        let sectionEntries: JSONValue = .int(r.entries)
+        let sectionFirstTimestamp: JSONValue = r.firstMillis.map(time) ?? .null
+        let sectionLastTimestamp: JSONValue = r.lastMillis.map(time) ?? .null
+        let sectionLevels: JSONValue = .object(r.levels.map { ($0.name, .int($0.count)) })
+        let sectionTimeline: JSONValue = .object([
+                ("start", time(r.timeline.startMillis)), ("bucketMs", .int(Int(r.timeline.bucketMillis))),
+                ("buckets", .int(r.timeline.count)),
+            ])
+        let sectionServices: JSONValue = .array(r.services.map { s in .object([
+                ("service", .string(s.name)), ("entries", .int(s.entries)), ("errors", .int(s.errors)),
+                ("rate", .number(s.rate)), ("rateTrend", rates(r.timeline.rates(s.perMinute))),
+            ]) })
+        let sectionEnvironments: JSONValue = counts(r.environments)
+        let sectionErrors: JSONValue = .object([
                 ("total", .int(r.errorTotal)),
                 ("patterns", .array(r.patterns.map { p in .object([
                     ("template", .string(p.template)), ("firstFrame", .string(p.firstFrame)), ("count", .int(p.count)),
-                    ("firstTimestamp", .string(AnalysisReport.time(p.firstMillis))),
-                    ("lastTimestamp", .string(AnalysisReport.time(p.lastMillis))),
+                    ("firstTimestamp", time(p.firstMillis)), ("lastTimestamp", time(p.lastMillis)),
                     ("services", .array(p.services.map(JSONValue.string))),
                     ("environments", .array(p.environments.map(JSONValue.string))),
                     ("sample", .string(p.sample)),
+                    ("serviceCounts", counts(p.serviceCounts)),
                 ]) })),
-            ])),
-            ("performance", .array(r.metrics.map { m in .object([
+                ("groups", .array(r.groups.map { g in .object([
+                    ("template", .string(g.template)), ("count", .int(g.count)),
+                    ("firstTimestamp", time(g.firstMillis)), ("lastTimestamp", time(g.lastMillis)),
+                    ("services", counts(g.serviceCounts)), ("environments", counts(g.environmentCounts)),
+                    ("trend", .array(r.timeline.sum(g.perMinute).map(JSONValue.int))),
+                    ("variants", .array(g.variants.map { v in .object([
+                        ("firstFrame", .string(v.firstFrame)), ("count", .int(v.count)), ("sample", .string(v.sample)),
+                    ]) })),
+                ]) })),
+            ])
+        let sectionPerformance: JSONValue = .array(r.metrics.map { m in .object([
                 ("metric", .string(m.name)), ("count", .int(m.count)), ("min", .number(m.min)), ("max", .number(m.max)),
                 ("mean", .number(m.mean)), ("p50", .number(m.p50)), ("p95", .number(m.p95)), ("p99", .number(m.p99)),
-            ]) })),
-            ("userActions", .array(r.actions.map { a in .object([
+                ("overTime", .array(m.overTime.map { b in b.map { .object([
+                    ("count", .int($0.count)), ("p50", .number($0.p50)), ("p95", .number($0.p95)), ("p99", .number($0.p99)),
+                ]) } ?? .null })),
+            ]) })
+        let sectionUserActions: JSONValue = .array(r.actions.map { a in .object([
                 ("action", .string(a.name)), ("count", .int(a.count)), ("uniqueUsers", .int(a.uniqueUsers)),
-            ]) })),
-            ("errorRate", .array(r.minutes.map { m in .object([
-                ("minute", .string(AnalysisReport.time(m.startMillis))), ("entries", .int(m.entries)),
+            ]) })
+        let sectionFunnel: JSONValue = .array(r.funnel.map { .object([("action", .string($0.action)), ("users", .int($0.users))]) })
+        let sectionErrorRate: JSONValue = .array(r.minutes.map { m in .object([
+                ("minute", time(m.startMillis)), ("entries", .int(m.entries)),
                 ("errors", .int(m.errors)), ("rate", .number(m.rate)),
-            ]) })),
-            ("incidents", .object([
+            ]) })
+        let sectionIncidents: JSONValue = .object([
                 ("windowMs", .int(Int(r.windowMillis))),
                 ("items", .array(r.incidents.map { i in .object([
                     ("kind", .string(i.kind.rawValue)), ("severity", .string(i.severity.rawValue)),
-                    ("timestamp", .string(AnalysisReport.time(i.timestampMillis))), ("service", .string(i.service)),
+                    ("timestamp", time(i.timestampMillis)), ("service", .string(i.service)),
                     ("windowMs", .int(Int(i.windowMillis))), ("errors", .int(i.errors)), ("entries", .int(i.entries)),
                     ("rate", i.rate.map(JSONValue.number) ?? .null), ("error", i.errorKey.map(JSONValue.string) ?? .null),
+                    ("id", .int(i.id)), ("state", .string(i.state.rawValue)),
+                    ("start", time(i.startMillis)), ("end", i.endMillis.map(time) ?? .null),
+                    ("peakTimestamp", time(i.peakMillis)), ("peakRate", .number(i.peakRate)),
+                    ("baseline", i.baseline.map(JSONValue.number) ?? .null), ("openLevel", .number(i.openLevel)),
+                    ("patterns", .array(i.patterns.map { .object([("pattern", .string($0.key)), ("count", .int($0.count))]) })),
                 ]) })),
-            ])),
+            ])
+        let doc: JSONValue = .object([
+            ("schemaVersion", sectionSchemaVersion),
+            ("entries", sectionEntries),
+            ("firstTimestamp", sectionFirstTimestamp),
+            ("lastTimestamp", sectionLastTimestamp),
+            ("levels", sectionLevels),
+            ("timeline", sectionTimeline),
+            ("services", sectionServices),
+            ("environments", sectionEnvironments),
+            ("errors", sectionErrors),
+            ("performance", sectionPerformance),
+            ("userActions", sectionUserActions),
+            ("funnel", sectionFunnel),
+            ("errorRate", sectionErrorRate),
+            ("incidents", sectionIncidents),
         ])
         var out = ""
         doc.write(to: &out, indent: 0)

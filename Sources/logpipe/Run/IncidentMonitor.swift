@@ -1,11 +1,13 @@
 import Foundation
 import Pipeline
 
-/// The live error-rate monitor (the operations guide's): every delivered entry feeds an `IncidentDetector`
-/// (ERROR+FATAL share per service over a sliding window of entry time; the same error — message template and
-/// first stack frame — repeating); the incidents it raises become entries of their own (level ERROR,
-/// `metadata.type` "incident"), written to the segments after the batch that raised them and sent on the urgent
-/// path. Reads the segment lines' bytes directly; used on the delivery queue only.
+/// The live error-rate monitor (the operations guide's): every delivered entry feeds an `IncidentDetector` — the
+/// same episode rules as `logpipe analyze` (ERROR+FATAL share per service over a sliding window of entry time
+/// against the service's own baseline, with hysteresis; a new error — message template and first stack frame —
+/// bursting). Each update of an episode (opened, escalated, resolved; one `metadata.incident` id for all three)
+/// becomes an entry of its own (level ERROR, `metadata.type` "incident"), written to the segments after the batch
+/// that raised it and sent on the urgent path. Reads the segment lines' bytes directly; used on the delivery
+/// queue only.
 final class IncidentMonitor: @unchecked Sendable {
     private var detector: IncidentDetector
     private var miner = TemplateMiner()
@@ -14,10 +16,14 @@ final class IncidentMonitor: @unchecked Sendable {
     private var ids = UUIDv7Generator()
     private var times = TimestampFormatter()
     private var services: [UInt64: String] = [:]
+    /// Detector keys (``ErrorKey/description``) → keys, to name errors by their template in incident entries.
+    private var keys: [String: ErrorKey] = [:]
     private static let serviceNeedle = Array("\"context\":{\"service\":\"".utf8)
     private static let stackNeedle = Array(",\"stack\":\"".utf8)
     private static let messageNeedle = Array("\"message\":\"".utf8)
     private(set) var raised = 0
+
+    private var configurationRepeat: Int { detector.configuration.repeatThreshold }
 
     init(windowMillis: Int64, enrichment: Enrichment, sessionId: String) {
         detector = IncidentDetector(configuration: .init(windowMillis: windowMillis))
@@ -71,7 +77,16 @@ final class IncidentMonitor: @unchecked Sendable {
             let raw = String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self)
             frame = ErrorKey.firstFrame(of: raw.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\t", with: "\t"))
         }
-        return ErrorKey(group: group, frame: frame).description
+        let key = ErrorKey(group: group, frame: frame)
+        let text = key.description
+        if keys[text] == nil, keys.count < 10_000 { keys[text] = key }
+        return text
+    }
+
+    /// A detector key as people read it: template, and ` @ first frame` when there is one.
+    private func name(_ key: String) -> String {
+        guard let k = keys[key] else { return key }
+        return miner.template(ofGroup: k.group) + (k.frame.isEmpty ? "" : " @ " + k.frame)
     }
 
     /// The JSON string content after `needle` (searched from `from`): its byte range, escapes left as they are.
@@ -100,22 +115,38 @@ final class IncidentMonitor: @unchecked Sendable {
 
     private func write(_ incident: Incident, to out: ByteBuffer) {
         let seconds = incident.windowMillis / 1000
-        let what: String
-        switch incident.kind {
-        case .errorRate:
-            what = String(format: "error rate %.1f%% over %llds for service %@ (%@)", (incident.rate ?? 0) * 100,
-                          seconds, incident.service, incident.severity.rawValue)
-        case .errorThresholdExceeded:
-            what = "the same error \(incident.errorKey ?? "") occurred \(incident.errors) times within \(seconds)s " +
+        let rate = String(format: "%.1f%%", (incident.rate ?? 0) * 100)
+        let peak = String(format: "%.1f%%", incident.peakRate * 100)
+        let baseline = incident.baseline.map { String(format: "baseline %.1f%%", $0 * 100) } ?? "no baseline yet"
+        let error = incident.errorKey.map(name)
+        let patterns = incident.patterns.map { name($0.key) }
+        var what = "incident #\(incident.id) "
+        switch (incident.state, incident.kind) {
+        case (.open, .errorRate):
+            what += "opened: error rate \(rate) over \(seconds)s for service \(incident.service) (\(incident.severity.rawValue); \(baseline))"
+        case (.open, .errorThresholdExceeded):
+            what += "opened: new error \(error ?? "") occurred \(configurationRepeat) times within \(seconds)s " +
                 "for service \(incident.service) (\(incident.severity.rawValue))"
+        case (.escalated, _):
+            what += "escalated: \(incident.severity.rawValue), error rate up to \(peak) over \(seconds)s for service \(incident.service) (\(baseline))"
+        case (.resolved, _):
+            what += "resolved after \(AnalysisReport.duration(incident.durationMillis)): service \(incident.service), " +
+                "peak \(peak) (\(incident.severity.rawValue))"
         }
-        var meta = "\"type\":\"incident\",\"kind\":\"\(incident.kind.rawValue)\",\"severity\":\"\(incident.severity.rawValue)\"," +
+        if !patterns.isEmpty, incident.state != .open || incident.kind == .errorRate { what += "; errors: " + patterns.joined(separator: "; ") }
+        var meta = "\"type\":\"incident\",\"incident\":\(incident.id),\"state\":\"\(incident.state.rawValue)\"," +
+            "\"kind\":\"\(incident.kind.rawValue)\",\"severity\":\"\(incident.severity.rawValue)\"," +
             "\"windowSeconds\":\(seconds),\"errors\":\(incident.errors),\"entries\":\(incident.entries)"
         if let rate = incident.rate { meta += String(format: ",\"rate\":%.4f", rate) }
-        if let key = incident.errorKey { meta += ",\"errorKey\":" + Self.quoted(key) }
+        meta += String(format: ",\"peakRate\":%.4f", incident.peakRate)
+        if let b = incident.baseline { meta += String(format: ",\"baseline\":%.4f", b) }
+        meta += ",\"start\":\"\(AnalysisReport.time(incident.startMillis))\""
+        if let end = incident.endMillis { meta += ",\"end\":\"\(AnalysisReport.time(end))\"" }
+        if let error { meta += ",\"errorKey\":" + Self.quoted(error) }
+        if !patterns.isEmpty { meta += ",\"patterns\":[" + patterns.map(Self.quoted).joined(separator: ",") + "]" }
         out.append("{\"timestamp\":\"")
         out.reserve(24)
-        times.write(incident.timestampMillis, to: out.end)
+        times.write(incident.updateMillis, to: out.end)
         out.count += 24
         out.append(string: "\",\"level\":\"ERROR\",\"message\":" + Self.quoted(what) + ",\"context\":{\"service\":" +
                    Self.quoted(incident.service) + ",\"version\":" + Self.quoted(enrichment.version) +
