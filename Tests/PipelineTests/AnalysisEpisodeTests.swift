@@ -36,7 +36,7 @@ import Testing
         }
         // The spike's patterns name its new error first (by template, not by detector key).
         let spike = try #require(incidents.first { $0.service == "checkout" })
-        #expect(spike.patterns.first?.key == "payment gateway timeout after <*> <*> for order <*>", "\(spike.patterns)")
+        #expect(spike.patterns.first?.key == "payment gateway timeout after <*> for order <*>", "\(spike.patterns)")
         #expect(spike.patterns.count == 3)
     }
 

@@ -26,14 +26,15 @@ import Testing
             if let stack { line += #","stack":"\#(stack)""# }
             lines.append(line + "}")
         }
-        let long = String(repeating: "very-long-segment-", count: 12)
+        // Long constant words (a path would be one variable in the template, and short).
+        let long = String(repeating: "while rebalancing replica shards ", count: 6)
         for i in 0..<4000 {
             let ms = i * 600
             let service = "service-with-a-rather-long-name-\((i / 10 + i) % 30)"
             let env = ["production", "staging", "canary", "eu-west-production", "us-east-production"][i % 5]
             if i % 10 == 0 {
                 let stack: String? = [nil, "Error: boom\\n    at query (/app/db.js:12:5)", "Error: boom\\n    at connect (/app/pool.js:3:1)"][i % 3]
-                add(ms, "ERROR", "database timeout after \(next() % 900) ms on /\(long)\(i)", service: service, env: env, stack: stack)
+                add(ms, "ERROR", "database timeout after \(next() % 900) ms \(long)\(i)", service: service, env: env, stack: stack)
             } else if i % 7 == 0 {
                 add(ms, "INFO", "request served", service: service, env: env,
                     meta: #""type":"performance","metric":"http_request_ms","value":\#(10 + Double(next() % 400) / 4)"#)
