@@ -81,7 +81,7 @@ replay_once() { "$BIN" replay "$ARCHIVE" --out "$R" --state-dir "$RS" --batch-ma
 while [ "$rrc" -ne 0 ] && [ $rounds -lt $((KILLS * 3)) ]; do
   rounds=$((rounds + 1)); replay_once
   # (bash sleep, not python: on a loaded machine python alone takes longer to start than this replay runs)
-  [ $rkills -lt "$KILLS" ] && { sleep "$(printf "0.%03d" $((30 + RANDOM % 200)))"; kill -KILL "$lp" 2>/dev/null; }
+  [ $rkills -lt "$KILLS" ] && { sleep "$(printf "0.%03d" $((30 + RANDOM % 120)))"; kill -KILL "$lp" 2>/dev/null; }
   { wait "$lp"; } 2>/dev/null; rrc=$?
   [ "$rrc" -eq 137 ] && rkills=$((rkills + 1))
 done
