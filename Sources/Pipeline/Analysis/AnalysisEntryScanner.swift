@@ -95,8 +95,7 @@ public struct AnalysisEntryScanner: Sendable {
         }
 
         private mutating func lookup(_ s: JSONCursor, _ span: JSONCursor.Span) -> String {
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for k in span.start..<span.end { h = (h ^ UInt64(s.p[k])) &* 0x100_0000_01b3 }
+            let h = FNV1a.hash(UnsafeRawBufferPointer(start: s.p + span.start, count: span.end - span.start))
             if let known = table[h], known.utf8.elementsEqual(UnsafeBufferPointer(start: s.p + span.start, count: span.end - span.start)) {
                 return known
             }

@@ -58,8 +58,7 @@ final class IncidentMonitor: @unchecked Sendable {
     /// `context.service` of a segment line (first context key), cached by its bytes.
     private func serviceName(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
         guard let (s, e) = stringValue(after: Self.serviceNeedle, p, n, from: SegmentLine.levelAt) else { return "unknown" }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for k in s..<e { h = (h ^ UInt64(p[k])) &* 0x100_0000_01b3 }
+        let h = FNV1a.hash(UnsafeRawBufferPointer(start: p + s, count: e - s))
         if let name = services[h] { return name }
         let name = String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self)
         if services.count < 10_000 { services[h] = name }
