@@ -42,6 +42,7 @@ demo: release
 # Every benchmark, each against its physical limit or the reference tool, in the same run (release build).
 bench: release
 	bash bench/run.sh $(RELEASE)
+	bash bench/codec_bench.sh $(RELEASE)
 	bash bench/tail_bench.sh
 	bash bench/udp_bench.sh $(RELEASE)
 	python3 bench/urgent_latency.py --bin $(RELEASE)
