@@ -24,7 +24,13 @@ public enum SegmentReader {
         case .lz4: try readLZ4(fd, input, path, body)
         case .gzip: try readGzip(fd, input, path, body)
         case .zstd: try readZstd(fd, input, path, body)
-        case nil: throw SegmentError.corrupt(path: path, reason: "not an LZ4 frame, gzip or zstd file")
+        // Uncompressed entry lines (dead-letter files, docs/dead-letter.md): passed through as they are.
+        case nil where magic.first == UInt8(ascii: "{"):
+            repeat {
+                try body(input.bytes)
+                input.count = 0
+            } while try fill(fd, input, path) > 0
+        case nil: throw SegmentError.corrupt(path: path, reason: "not an LZ4 frame, gzip or zstd file, nor entry lines")
         }
     }
 
