@@ -7,7 +7,7 @@ import Testing
 
 /// Every sink of the project, as the compliance suite builds it. A new sink joins this list.
 enum SinkKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case segments, urgent, clickhouse
+    case segments, urgent, clickhouse, http
     var testDescription: String { rawValue }
 }
 
@@ -44,6 +44,11 @@ final class SinkFixture: @unchecked Sendable {
                                                 stateDirectory: dir.path, retry: retry, log: { _ in })
             c.drainTimeoutMillis = drainMillis
             return try ClickHouseSink(configuration: c)
+        case .http:
+            let destination = try UrgentDestination("http://127.0.0.1:\(receiver!.port)/push")
+            return try HTTPOutputSink(configuration: HTTPOutputConfiguration(
+                destinations: [destination], stateDirectory: dir.path, drainTimeoutMillis: drainMillis, retry: retry,
+                log: { _ in }))
         }
     }
 
@@ -77,6 +82,7 @@ final class SinkFixture: @unchecked Sendable {
     func abandon(_ sink: Sink) {
         (sink as? UrgentForwarder)?.close()
         (sink as? ClickHouseSink)?.close()
+        (sink as? HTTPOutputSink)?.close()
     }
 }
 

@@ -22,6 +22,7 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
     @OptionGroup(title: "Urgent path") var urgent: UrgentOptions
     @OptionGroup(title: "ClickHouse") var clickhouse: ClickHouseOptions
+    @OptionGroup(title: "HTTP output") var http: HTTPOutputOptions
     @Option(help: "Only entries at or after this time (RFC 3339, or an age like 1h).")
     var since: String?
     @Option(help: "Only entries before this time (RFC 3339, or an age like 1h).")
@@ -54,7 +55,7 @@ struct ReplayCommand: ParsableCommand {
         do { cursor = explicitState ? try ReplayCursor(directory: settings.stateDir, files: files) : nil } catch {
             throw RuntimeFailure("\(error)")
         }
-        let outputs = try RunCommand.outputs(urgent, clickhouse, stateDir: settings.stateDir)
+        let outputs = try RunCommand.outputs(urgent, clickhouse, http, stateDir: settings.stateDir)
         let rawPool = BufferPool()
         let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: RunPipeline.newSessionId(),
                                          cursor: cursor)

@@ -23,6 +23,8 @@ enum RunTopologyBuilder {
     struct Outputs {
         var urgent: UrgentForwarder?
         var clickhouse: ClickHouseSink?
+        /// `--output http://…` (every entry, NDJSON).
+        var http: HTTPOutputSink?
         /// False with `--clickhouse-only`: no segment files; file-tail checkpoints follow the ClickHouse spool.
         var segments = true
     }
@@ -51,7 +53,7 @@ enum RunTopologyBuilder {
     static func build(settings: RunOptions.Resolved, sources: [Source], rawPool: BufferPool, outputs: Outputs,
                       delivered: ((EncodedBatch) -> Void)? = nil) throws -> Parts {
         let segments = outputs.segments ? try openSegments(settings.segments) : nil
-        let sinks: [Sink] = [outputs.urgent as Sink?, outputs.clickhouse, segments].compactMap { $0 }
+        let sinks: [Sink] = [outputs.urgent as Sink?, outputs.clickhouse, outputs.http, segments].compactMap { $0 }
         let live = LiveSettings(settings.encoder)
         let metrics = settings.metricsAddress != nil ? PipelineMetrics() : nil
         let health = HealthState(unhealthyAfterMillis: Int64(settings.unhealthyAfterMillis))
