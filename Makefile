@@ -13,6 +13,9 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@# The OTLP output's tests decode with the OpenTelemetry protobuf definitions (scripts/otlp_receiver.py).
+	@python3 -c 'import opentelemetry.proto.collector.logs.v1.logs_service_pb2' 2>/dev/null || \
+	  python3 -m pip install -q opentelemetry-proto==1.45.2
 
 build: deps
 	$(SWIFT) build

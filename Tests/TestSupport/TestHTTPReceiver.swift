@@ -49,6 +49,8 @@ final class TestHTTPReceiver: @unchecked Sendable {
         get { lock.withLock { _answers } }
         set { lock.withLock { _answers = newValue } }
     }
+    /// The bodies recorded, gzip ones decoded.
+    var decodedBodies: [[UInt8]] { lock.withLock { _decoded } }
     /// Every entry line received, in arrival order (gzip bodies decoded).
     var lines: [String] {
         lock.withLock { _decoded }.flatMap { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }

@@ -151,7 +151,9 @@ public final class DeliveryLane: @unchecked Sendable {
                 do { try spool.syncPending() } catch { log("\(label) \(name): \(error)") }
                 ahead = batch
                 following = next
-                sleep(millis: retry.delayMillis(attempt: attempt))
+                // A receiver that says when to come back (429/503 with Retry-After) is not asked sooner.
+                let asked = (error as? DeliveryRetryLater)?.afterMillis ?? 0
+                sleep(millis: max(retry.delayMillis(attempt: attempt), min(asked, 300_000)))
             }
         }
         transport.close()

@@ -5,7 +5,7 @@ import Pipeline
 /// batches (gzip body unless told otherwise) with extra headers and an optional bearer token read from a file.
 public struct HTTPOutputConfiguration: Sendable {
     /// One lane (spool + delivery thread) per destination, in `<stateDirectory>/http/<destination>/`.
-    public var destinations: [UrgentDestination]
+    public var destinations: [HTTPOutputDestination]
     public var stateDirectory: String
     public var headers: [(name: String, value: String)]
     /// A file holding the token (`Authorization: Bearer <token>`), read again for every request so that a
@@ -20,14 +20,11 @@ public struct HTTPOutputConfiguration: Sendable {
     public var retry: RetryPolicy
     public var log: @Sendable (String) -> Void
 
-    public init(destinations: [UrgentDestination], stateDirectory: String, headers: [(name: String, value: String)] = [],
+    public init(destinations: [HTTPOutputDestination], stateDirectory: String, headers: [(name: String, value: String)] = [],
                 bearerTokenFile: String? = nil, gzip: Bool = true, maxRequestBytes: Int = 1 << 20,
                 spoolMaxBytes: Int = 1 << 30, drainTimeoutMillis: Int = 30_000, requestTimeoutMillis: Int = 10_000,
                 tls: TLSOptions = TLSOptions(), retry: RetryPolicy = RetryPolicy(),
                 log: @escaping @Sendable (String) -> Void = DeliveryLog.stderr) throws {
-        for d in destinations where d.kind != .http {
-            throw UrgentConfigError.invalidURL(d.url, "expected http://HOST[:PORT]/PATH or https://HOST[:PORT]/PATH")
-        }
         self.destinations = destinations
         self.stateDirectory = stateDirectory
         self.headers = headers
@@ -53,4 +50,25 @@ public struct HTTPOutputConfiguration: Sendable {
         }
         return token
     }
+}
+
+/// One `--output` URL: `http(s)://HOST[:PORT]/PATH` (NDJSON) or `otlp+http(s)://HOST[:PORT]/v1/logs` (OTLP/HTTP
+/// protobuf logs).
+public struct HTTPOutputDestination: Sendable, Equatable {
+    /// As given (names the spool folder and the lane).
+    public let url: String
+    public let http: UrgentDestination
+    public let otlp: Bool
+
+    public init(_ url: String) throws {
+        self.url = url
+        let lower = url.lowercased()
+        otlp = lower.hasPrefix("otlp+http://") || lower.hasPrefix("otlp+https://")
+        http = try UrgentDestination(otlp ? String(url.dropFirst("otlp+".count)) : url)
+        guard http.kind == .http else {
+            throw UrgentConfigError.invalidURL(url, "expected http(s)://HOST[:PORT]/PATH or otlp+http(s)://HOST[:PORT]/v1/logs")
+        }
+    }
+
+    var spoolName: String { DeliverySpool.folderName(for: url) }
 }

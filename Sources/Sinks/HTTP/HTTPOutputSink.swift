@@ -1,7 +1,8 @@
 import Foundation
 import Pipeline
 
-/// The generic HTTP push output (`--output http://…`): every entry to every destination, on the shared delivery
+/// The generic HTTP push output (`--output http://…`, NDJSON; `--output otlp+http://…/v1/logs`, OTLP/HTTP
+/// protobuf): every entry to every destination, on the shared delivery
 /// engine — one durable ``DeliverySpool`` in `<state-dir>/http/<destination>/` and one ``DeliveryLane`` per
 /// destination (group commit like ClickHouse: fdatasynced at least every second, before retry backoffs and
 /// when the pipeline flushes), requests of up to `maxRequestBytes` of entries. Entries a destination refuses
@@ -11,6 +12,7 @@ public final class HTTPOutputSink: Sink, @unchecked Sendable {
     public let configuration: HTTPOutputConfiguration
     let deliveries: [DeliveryLane]
     public let deadLetter: DeadLetterQueue
+    private var otlp: [OTLPTransport] = []
     private let closeLock = NSLock()
     private var closed = false
 
@@ -24,8 +26,15 @@ public final class HTTPOutputSink: Sink, @unchecked Sendable {
             let spool = try DeliverySpool(directory: configuration.stateDirectory + "/http/" + destination.spoolName,
                                           maxBytes: configuration.spoolMaxBytes, boundFlag: "--output-spool-max",
                                           syncIntervalMillis: 1000, log: configuration.log)
-            lanes.append(DeliveryLane(name: destination.url, spool: spool,
-                                      transport: HTTPPushTransport(destination: destination, configuration: configuration),
+            let transport: DeliveryTransport
+            if destination.otlp {
+                let t = OTLPTransport(destination: destination, configuration: configuration)
+                otlp.append(t)
+                transport = t
+            } else {
+                transport = HTTPPushTransport(destination: destination.http, configuration: configuration)
+            }
+            lanes.append(DeliveryLane(name: destination.url, spool: spool, transport: transport,
                                       settings: DeliverySettings(label: "http", retry: configuration.retry,
                                                                  maxRequestBytes: configuration.maxRequestBytes,
                                                                  deadLetter: deadLetter, log: configuration.log)))
@@ -72,13 +81,14 @@ public final class HTTPOutputSink: Sink, @unchecked Sendable {
     }
 
     /// Totals: sent (delivered and accepted by the receiver), spooled, refused (over the spool bound), retried
-    /// (failed attempts), dead_lettered (refused for good by a receiver).
+    /// (failed attempts), dead_lettered (refused for good by a receiver), partially_rejected (records an OTLP
+    /// collector's partial success said it dropped).
     public var counters: [String: Int] {
         let all = deliveries.map { $0.spool.counts }
         let dead = deadLetter.count
         return ["sent": max(0, all.reduce(0) { $0 + $1.delivered } - dead), "spooled": all.reduce(0) { $0 + $1.pending },
                 "refused": all.reduce(0) { $0 + $1.refused }, "retried": deliveries.reduce(0) { $0 + $1.health.failures },
-                "dead_lettered": dead]
+                "dead_lettered": dead, "partially_rejected": otlp.reduce(0) { $0 + $1.rejectedRecords }]
     }
 
     public var health: SinkHealth {
@@ -93,6 +103,7 @@ public final class HTTPOutputSink: Sink, @unchecked Sendable {
     public var summary: String {
         let c = counters
         return "http: \(c["sent"]!) sent, \(c["spooled"]!) spooled, \(c["refused"]!) refused" +
-            (c["dead_lettered"]! > 0 ? ", \(c["dead_lettered"]!) dead-lettered (in \(deadLetter.directory))" : "")
+            (c["dead_lettered"]! > 0 ? ", \(c["dead_lettered"]!) dead-lettered (in \(deadLetter.directory))" : "") +
+            (c["partially_rejected"]! > 0 ? ", \(c["partially_rejected"]!) rejected by an OTLP collector (partial success)" : "")
     }
 }

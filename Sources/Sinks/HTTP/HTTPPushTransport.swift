@@ -16,6 +16,7 @@ final class HTTPPushTransport: DeliveryTransport {
     private let compressor: GzipMemberCompressor?
 
     init(destination: UrgentDestination, configuration: HTTPOutputConfiguration) {
+        // (an `otlp+` destination gets ``OTLPTransport`` instead)
         self.destination = destination
         self.configuration = configuration
         var head = "Content-Type: application/x-ndjson\r\n"

@@ -102,7 +102,7 @@ extension ConfigKey {
                   "At end of input, wait this long for the inserts; the rest stays spooled."),
         ConfigKey("clickhouse.timeout", "--clickhouse-timeout", .duration, default: "30s", "Per-insert timeout."),
         ConfigKey("output.urls", "--output", .list, default: "none",
-                  "POST every entry as NDJSON to these `http://HOST[:PORT]/PATH` or `https://…` URLs, in batches; refused entries go to `<state-dir>/dead-letter/http/` (docs/dead-letter.md)."),
+                  "POST every entry in batches: NDJSON to `http://HOST[:PORT]/PATH` or `https://…`, OTLP/HTTP protobuf logs to `otlp+http://HOST:PORT/v1/logs` or `otlp+https://…` (docs/otlp.md); refused entries go to `<state-dir>/dead-letter/http/` (docs/dead-letter.md)."),
         ConfigKey("output.headers", "--output-header", .list, default: "none",
                   "Extra HTTP headers `Name: value` for the output URLs."),
         ConfigKey("output.bearer-token-file", "--output-bearer-token-file", .string, default: "none",

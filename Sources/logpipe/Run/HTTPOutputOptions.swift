@@ -7,7 +7,7 @@ import Sinks
 /// URL, spooled in `<--state-dir>/http/<destination>/`, refused entries in `<--state-dir>/dead-letter/http/`.
 struct HTTPOutputOptions: ParsableArguments {
     @Option(name: .customLong("output"),
-            help: ArgumentHelp("POST every entry as NDJSON here (http://HOST[:PORT]/PATH or https://…), in batches. Repeatable.",
+            help: ArgumentHelp("POST every entry here in batches: as NDJSON to http://HOST[:PORT]/PATH or https://…, as OTLP/HTTP protobuf logs to otlp+http://HOST:PORT/v1/logs or otlp+https://…. Repeatable.",
                                valueName: "url"))
     var urls: [String] = []
     @Option(name: .customLong("output-header"),
@@ -48,7 +48,7 @@ struct HTTPOutputOptions: ParsableArguments {
             }
         }
         do {
-            let destinations = try urls.map(UrgentDestination.init)
+            let destinations = try urls.map(HTTPOutputDestination.init)
             let parsedHeaders = try headers.map(UrgentConfiguration.header)
             guard !destinations.isEmpty else {
                 if !headers.isEmpty || outputBearerTokenFile != nil {
