@@ -2,10 +2,11 @@
 """An OTLP/HTTP logs receiver for tests (issue 21): decodes every request with the OpenTelemetry protobuf
 definitions (PyPI opentelemetry-proto) and writes one JSON object per LogRecord, field by field, to OUT.
 
-    python3 scripts/otlp_receiver.py OUT [--unavailable N]
+    python3 scripts/otlp_receiver.py OUT [--unavailable N] [--discard]
 
 Listens on 127.0.0.1 on a free port and prints the port on stdout (one line) and to OUT + ".port". With --unavailable N the first N
-requests are answered 503 with `Retry-After: 1` (their records are not written). Requests that do not decode
+requests are answered 503 with `Retry-After: 1` (their records are not written). With --discard every request
+is answered 200 unread beyond its length (for benchmarks: bench/otlp_bench.sh). Requests that do not decode
 are answered 400 and counted under "undecodable" in OUT + ".stats". Stops on SIGTERM.
 """
 import gzip
@@ -19,6 +20,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (ExportLogsSe
 
 out_path = sys.argv[1]
 unavailable = int(sys.argv[sys.argv.index("--unavailable") + 1]) if "--unavailable" in sys.argv else 0
+discard = "--discard" in sys.argv
 stats = {"requests": 0, "unavailable": 0, "undecodable": 0, "records": 0, "content_types": [], "encodings": []}
 
 
@@ -34,6 +36,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         stats["requests"] += 1
+        if discard:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if stats["unavailable"] < unavailable:
             stats["unavailable"] += 1
             self.send_response(503)

@@ -1,4 +1,3 @@
-import Foundation
 
 /// Entry lines (the segment line format) → an OTLP `ExportLogsServiceRequest` (opentelemetry-proto
 /// `collector/logs/v1`), protobuf-encoded. docs/otlp.md has the mapping:
@@ -11,8 +10,8 @@ import Foundation
 ///   attributes `user.id`, `session.id`, `request.id`, `exception.stacktrace` (the stack) and `logpipe.metadata`
 ///   (the metadata object's JSON text) when present.
 ///
-/// Lines that are not entries are left out and counted. Runs on the delivery thread (not the pipeline's hot
-/// path): the line is read with Foundation's JSON parser, which unescapes the strings protobuf needs raw.
+/// Lines that are not entries are left out and counted. Lines are read by ``OTLPEntryFields`` (bytes, no JSON
+/// parser); `metadata` goes as the object's JSON text exactly as the segment line holds it.
 enum OTLPLogsEncoder {
     static let severity: [String: UInt64] = ["DEBUG": 5, "INFO": 9, "WARN": 13, "ERROR": 17, "FATAL": 21]
 
@@ -23,22 +22,29 @@ enum OTLPLogsEncoder {
     }
 
     static func encode(lines: ArraySlice<UInt8>, observedNanos: UInt64) -> Encoded {
-        struct Resource { var key: [String]; var records: [[UInt8]] }
+        struct Resource { var key: [[UInt8]]; var records: ProtobufWriter }
         var resources: [Resource] = []
-        var index: [[String]: Int] = [:]
-        var skipped = 0
-        var start = lines.startIndex
-        while start < lines.endIndex {
-            let end = lines[start...].firstIndex(of: 10) ?? lines.endIndex
-            defer { start = end + 1 }
-            guard end > start else { continue }
-            guard let e = try? JSONSerialization.jsonObject(with: Data(lines[start..<end])) as? [String: Any],
-                  let record = logRecord(e, observedNanos: observedNanos) else { skipped += 1; continue }
-            let c = e["context"] as? [String: Any] ?? [:]
-            let key = ["service", "version", "environment", "host"].map { c[$0] as? String ?? "" }
-            if let i = index[key] { resources[i].records.append(record) } else {
-                index[key] = resources.count
-                resources.append(Resource(key: key, records: [record]))
+        var index: [[[UInt8]]: Int] = [:]
+        var skipped = 0, records = 0
+        lines.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            var s = 0
+            while s < b.count {
+                let e = b[s...].firstIndex(of: 10) ?? b.count
+                defer { s = e + 1 }
+                guard e > s else { continue }
+                guard let f = OTLPEntryFields(base + s, e - s), let rec = logRecord(f, observedNanos: observedNanos) else {
+                    skipped += 1
+                    continue
+                }
+                records += 1
+                let key = [f.service, f.version, f.environment, f.host]
+                if let i = index[key] { resources[i].records.bytes(2, rec) } else {
+                    index[key] = resources.count
+                    var w = ProtobufWriter()
+                    w.bytes(2, rec)
+                    resources.append(Resource(key: key, records: w))
+                }
             }
         }
         var request = ProtobufWriter()
@@ -50,43 +56,43 @@ enum OTLPLogsEncoder {
                 }
                 rl.message(2) { sl in                                      // ScopeLogs
                     sl.message(1) { $0.string(1, "logpipe") }              // InstrumentationScope.name
-                    for rec in r.records { sl.bytes(2, rec) }              // LogRecord
+                    sl.append(r.records)                                   // LogRecords (field 2 each)
                 }
             }
         }
-        return Encoded(body: request.bytes, records: resources.reduce(0) { $0 + $1.records.count }, skipped: skipped)
+        return Encoded(body: request.bytes, records: records, skipped: skipped)
     }
 
     /// One `LogRecord`; nil when the line lacks the model's timestamp or level.
-    static func logRecord(_ e: [String: Any], observedNanos: UInt64) -> [UInt8]? {
-        guard let ts = e["timestamp"] as? String, let nanos = unixNanos(ts),
-              let level = e["level"] as? String, let number = severity[level] else { return nil }
-        let c = e["context"] as? [String: Any] ?? [:]
+    static func logRecord(_ f: OTLPEntryFields, observedNanos: UInt64) -> [UInt8]? {
+        guard let nanos = unixNanos(f.timestamp), let number = severity[String(decoding: f.level, as: UTF8.self)] else { return nil }
         var w = ProtobufWriter()
         w.fixed64(1, nanos)
         w.varint(2, number)
-        w.string(3, level)
-        w.message(5) { $0.string(1, e["message"] as? String ?? "") }   // body: AnyValue.string_value
-        for (name, value) in [("user.id", c["userId"]), ("session.id", c["sessionId"]), ("request.id", c["requestId"]),
-                              ("exception.stacktrace", e["stack"])] {
-            if let v = value as? String, !v.isEmpty { w.message(6) { attribute(&$0, name, v) } }
-        }
-        if let m = e["metadata"], let json = try? JSONSerialization.data(withJSONObject: m, options: [.sortedKeys]) {
-            w.message(6) { attribute(&$0, "logpipe.metadata", String(decoding: json, as: UTF8.self)) }
+        w.bytes(3, f.level)
+        w.message(5) { $0.bytes(1, f.message) }                          // body: AnyValue.string_value
+        for (name, value) in [("user.id", f.userId), ("session.id", f.sessionId), ("request.id", f.requestId),
+                              ("exception.stacktrace", f.stack), ("logpipe.metadata", f.metadata)] {
+            if let v = value, !v.isEmpty { w.message(6) { attribute(&$0, name, v) } }
         }
         w.fixed64(11, observedNanos)
         return w.bytes
     }
 
     /// A `KeyValue` with a string `AnyValue`.
-    static func attribute(_ kv: inout ProtobufWriter, _ key: String, _ value: String) {
+    static func attribute(_ kv: inout ProtobufWriter, _ key: String, _ value: [UInt8]) {
         kv.string(1, key)
-        kv.message(2) { $0.string(1, value) }
+        kv.message(2) { $0.bytes(1, value) }
+    }
+
+    static func attribute(_ kv: inout ProtobufWriter, _ key: String, _ value: String) {
+        attribute(&kv, key, Array(value.utf8))
     }
 
     /// `2026-03-01T10:00:00.123Z` (the segment format: UTC, milliseconds) → nanoseconds since 1970.
-    static func unixNanos(_ s: String) -> UInt64? {
-        let b = Array(s.utf8)
+    static func unixNanos(_ s: String) -> UInt64? { unixNanos(Array(s.utf8)) }
+
+    static func unixNanos(_ b: [UInt8]) -> UInt64? {
         guard b.count == 24, b[4] == 45, b[7] == 45, b[10] == 84, b[13] == 58, b[16] == 58, b[19] == 46, b[23] == 90 else { return nil }
         func n(_ r: Range<Int>) -> Int? {
             var v = 0

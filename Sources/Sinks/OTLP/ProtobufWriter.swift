@@ -37,6 +37,9 @@ struct ProtobufWriter {
         bytes(field, Array(value.utf8))
     }
 
+    /// Appends fields written elsewhere (e.g. repeated records gathered before their parent).
+    mutating func append(_ other: ProtobufWriter) { bytes.append(contentsOf: other.bytes) }
+
     mutating func message(_ field: Int, _ build: (inout ProtobufWriter) -> Void) {
         var inner = ProtobufWriter()
         build(&inner)
