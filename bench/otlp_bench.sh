@@ -14,6 +14,7 @@ mkdir -p "$OUT"
 INPUT=$OUT/input-$LINES.jsonl
 [ -s "$INPUT" ] || python3 bench/gen_logs.py --lines "$LINES" --seed 42 > "$INPUT"
 cat "$INPUT" > /dev/null
+rm -f "$OUT/otlp-discard.port"
 python3 scripts/otlp_receiver.py "$OUT/otlp-discard" --discard > /dev/null &
 RECEIVER=$!
 trap 'kill $RECEIVER' EXIT

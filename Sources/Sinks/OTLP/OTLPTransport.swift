@@ -15,7 +15,9 @@ final class OTLPTransport: DeliveryTransport {
     private let configuration: HTTPOutputConfiguration
     private let fixedHeaders: String
     private let connection: HTTPConnection
+    /// One compressor for `deliver`, one for `prepare` (libdeflate's are not shared between threads).
     private let compressor: GzipMemberCompressor?
+    private let aheadCompressor: GzipMemberCompressor?
     private let lock = NSLock()
     private var rejected = 0
 
@@ -29,26 +31,43 @@ final class OTLPTransport: DeliveryTransport {
         connection = HTTPConnection(host: destination.http.host, port: destination.http.port,
                                     tls: destination.http.tls ? configuration.tls : nil)
         compressor = configuration.gzip ? GzipMemberCompressor(level: 1) : nil
+        aheadCompressor = configuration.gzip ? GzipMemberCompressor(level: 1) : nil
+    }
+
+    /// The request body (encoded, compressed) of a batch.
+    final class Body {
+        let bytes: [UInt8]
+        let records: Int
+        init(bytes: [UInt8], records: Int) { self.bytes = bytes; self.records = records }
+    }
+
+    /// Encoding and compression are made ahead, on the delivery's read-ahead thread, while a request is in flight.
+    var preparesAhead: Bool { true }
+
+    func prepare(_ batch: inout DeliverySpool.Batch) {
+        batch.prepared = body(batch, aheadCompressor)
+    }
+
+    private func body(_ batch: DeliverySpool.Batch, _ compressor: GzipMemberCompressor?) -> Body {
+        // observed_time_unix_nano: when the request was made (ahead of its turn by at most one request).
+        let encoded = OTLPLogsEncoder.encode(lines: batch.bytes[...], observedNanos: UInt64(Date().timeIntervalSince1970 * 1e9))
+        guard let compressor, encoded.records > 0 else { return Body(bytes: encoded.body, records: encoded.records) }
+        let out = ByteBuffer(capacity: encoded.body.count / 2 + 4096)
+        encoded.body.withUnsafeBufferPointer { compressor.compress($0, into: out) }
+        return Body(bytes: Array(out.bytes), records: encoded.records)
     }
 
     /// Records the collector said it rejected (partial success).
     var rejectedRecords: Int { lock.lock(); defer { lock.unlock() }; return rejected }
 
     func deliver(_ batch: DeliverySpool.Batch) throws {
-        let encoded = OTLPLogsEncoder.encode(lines: batch.bytes[...],
-                                             observedNanos: UInt64(Date().timeIntervalSince1970 * 1e9))
-        guard encoded.records > 0 else { return }
+        let body = batch.prepared as? Body ?? self.body(batch, compressor)
+        guard body.records > 0 else { return }
         var headers = fixedHeaders
         if let file = configuration.bearerTokenFile {
             headers += "Authorization: Bearer \(try HTTPOutputConfiguration.readToken(file))\r\n"
         }
-        var body = encoded.body
-        if let compressor {
-            let out = ByteBuffer(capacity: body.count / 2 + 4096)
-            body.withUnsafeBufferPointer { compressor.compress($0, into: out) }
-            body = Array(out.bytes)
-        }
-        let answer = try body.withUnsafeBytes {
+        let answer = try body.bytes.withUnsafeBytes {
             try connection.post(destination.http.target, body: $0, headers: headers, timeoutMillis: configuration.requestTimeoutMillis)
         }
         if (200..<300).contains(answer.status) {
