@@ -1,6 +1,6 @@
 # logpipe — set-up, build, test, demo and benchmarks. Everything a fresh Debian machine needs is installed here.
 SWIFT      ?= swift
-APT_PKGS   := liblz4-dev lz4 zlib1g-dev libdeflate-dev libssl-dev pkg-config gzip time python3 bsdutils gcc
+APT_PKGS   := liblz4-dev lz4 zlib1g-dev libdeflate-dev libzstd-dev zstd libssl-dev pkg-config gzip time python3 bsdutils gcc
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE    := .build/release/logpipe
 DEBUG      := .build/debug/logpipe
@@ -13,6 +13,9 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@# The OTLP output's tests decode with the OpenTelemetry protobuf definitions (scripts/otlp_receiver.py).
+	@python3 -c 'import opentelemetry.proto.collector.logs.v1.logs_service_pb2' 2>/dev/null || \
+	  python3 -m pip install -q opentelemetry-proto==1.45.2
 
 build: deps
 	$(SWIFT) build
@@ -47,6 +50,7 @@ demo: release
 # Every benchmark, each against its physical limit or the reference tool, in the same run (release build).
 bench: release
 	bash bench/run.sh $(RELEASE)
+	bash bench/codec_bench.sh $(RELEASE)
 	bash bench/tail_bench.sh
 	bash bench/udp_bench.sh $(RELEASE)
 	python3 bench/urgent_latency.py --bin $(RELEASE)

@@ -17,12 +17,13 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CTLS", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CSocket"),
         .target(name: "Pipeline", swiftSettings: fast),
         // Segment names, frames, manifests, codecs, reading and salvage: shared by writing, replay, cat and verify.
-        .target(name: "SegmentFormat", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CCrypto"], swiftSettings: fast),
+        .target(name: "SegmentFormat", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CZstd", "CCrypto"], swiftSettings: fast),
         .target(name: "Ingest", dependencies: ["Pipeline", "SegmentFormat", "CSocket"], swiftSettings: fast),
         .target(name: "Sinks", dependencies: ["Pipeline", "SegmentFormat", "CLZ4", "CZlib", "CDeflate", "CCrypto", "CTLS"], swiftSettings: fast),
         .executableTarget(

@@ -1,10 +1,11 @@
 import CLZ4
 import CZlib
+import CZstd
 import Foundation
 import Pipeline
 
-/// Streams the decompressed bytes of a segment (any codec, detected from its magic bytes; concatenated LZ4 frames
-/// and gzip members) to a callback in chunks of arbitrary size.
+/// Streams the decompressed bytes of a segment (any codec, detected from its magic bytes; concatenated LZ4 frames,
+/// gzip members or zstd frames) to a callback in chunks of arbitrary size.
 ///
 /// Throws `SegmentError.corrupt` on a bad checksum, a broken frame or a file cut short, after delivering everything
 /// before the damage.
@@ -22,7 +23,14 @@ public enum SegmentReader {
         switch SegmentCodec.detect(magic) {
         case .lz4: try readLZ4(fd, input, path, body)
         case .gzip: try readGzip(fd, input, path, body)
-        case nil: throw SegmentError.corrupt(path: path, reason: "not an LZ4 frame or gzip file")
+        case .zstd: try readZstd(fd, input, path, body)
+        // Uncompressed entry lines (dead-letter files, docs/dead-letter.md): passed through as they are.
+        case nil where magic.first == UInt8(ascii: "{"):
+            repeat {
+                try body(input.bytes)
+                input.count = 0
+            } while try fill(fd, input, path) > 0
+        case nil: throw SegmentError.corrupt(path: path, reason: "not an LZ4 frame, gzip or zstd file, nor entry lines")
         }
     }
 
@@ -96,5 +104,37 @@ public enum SegmentReader {
             }
         }
         if inMember && stream.total_in > 0 { throw SegmentError.corrupt(path: path, reason: "gzip member cut short (file truncated)") }
+    }
+
+    private static func readZstd(_ fd: Int32, _ input: ByteBuffer, _ path: String,
+                                 _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        guard let dctx = ZSTD_createDCtx() else { throw SegmentError.corrupt(path: path, reason: "zstd init failed") }
+        defer { ZSTD_freeDCtx(dctx) }
+        let out = ByteBuffer(capacity: chunkSize * 4)
+        var src = ZSTD_inBuffer(src: input.base, size: input.count, pos: 0)
+        var total = 0
+        // 0 once a frame is complete; the next call starts the next frame of the concatenation.
+        var remaining = 0
+        var inFrame = false
+        var outputFull = false
+        while true {
+            // A full output buffer may leave decoded bytes inside the context: drain them before reading on.
+            if src.pos == src.size && !outputFull {
+                total += src.size
+                input.count = 0
+                if try fill(fd, input, path) == 0 { break }
+                src = ZSTD_inBuffer(src: input.base, size: input.count, pos: 0)
+            }
+            var dst = ZSTD_outBuffer(dst: out.base, size: out.capacity, pos: 0)
+            remaining = ZSTD_decompressStream(dctx, &dst, &src)
+            if ZSTD_isError(remaining) != 0 {
+                throw SegmentError.corrupt(path: path, reason: "zstd frame damaged near compressed byte \(total + src.pos): " +
+                                        String(cString: ZSTD_getErrorName(remaining)))
+            }
+            inFrame = remaining != 0
+            outputFull = dst.pos == dst.size
+            if dst.pos > 0 { try body(UnsafeBufferPointer(start: out.base, count: dst.pos)) }
+        }
+        if inFrame { throw SegmentError.corrupt(path: path, reason: "zstd frame cut short (file truncated)") }
     }
 }

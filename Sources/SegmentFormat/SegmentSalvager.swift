@@ -1,11 +1,12 @@
 import CLZ4
 import CZlib
+import CZstd
 import Foundation
 import Pipeline
 
 /// Recovers the intact entries of a damaged or unfinished segment, frame by frame.
 ///
-/// A segment is a sequence of self-contained LZ4 frames (or gzip members), one per batch, each checksummed and
+/// A segment is a sequence of self-contained LZ4 frames (or gzip members, or zstd frames), one per batch, each checksummed and
 /// ending on a line boundary. A frame that decodes and passes its checksum is intact; a damaged one is skipped
 /// and reading resumes at the next frame (found by walking block sizes, or by scanning for the next magic number
 /// when the structure itself is broken). A frame cut off at the end of the file (a crash while writing) yields
@@ -27,8 +28,13 @@ public enum SegmentSalvager {
         }
         return data.withUnsafeBytes { raw in
             let b = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
-            if b.count >= 2, b[0] == 0x1f, b[1] == 0x8b { return gzip(b) }
-            return lz4(b)
+            // The magic bytes decide; when the first frame's are damaged, the file name does.
+            let name = SegmentName.parse((path as NSString).lastPathComponent, allowOpen: true)?.name.codec
+            switch SegmentCodec.detect(Array(b.prefix(4))) ?? name ?? .lz4 {
+            case .gzip: return gzip(b)
+            case .zstd: return zstd(b)
+            case .lz4: return lz4(b)
+            }
         }
     }
 
@@ -169,6 +175,65 @@ public enum SegmentSalvager {
             out.count = mark
             return (.damaged, 0)
         }
+    }
+
+    // MARK: zstd
+
+    public static let zstdMagic: [UInt8] = [0x28, 0xb5, 0x2f, 0xfd]
+
+    private static func zstd(_ b: UnsafeBufferPointer<UInt8>) -> Result {
+        var result = Result(lines: ByteBuffer(capacity: max(b.count * 4, 1024)))
+        var i = 0
+        while i < b.count {
+            guard isMagic(b, i, zstdMagic) else {
+                result.framesDamaged += 1
+                i = nextMagic(b, from: i + 1, zstdMagic) ?? b.count
+                continue
+            }
+            let rest = UnsafeBufferPointer(rebasing: b[i...])
+            let length = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
+            if ZSTD_isError(length) == 0 {
+                let frame = UnsafeBufferPointer(rebasing: b[i..<(i + length)])
+                if decodeZstd(frame, into: result.lines, allowPartial: false) { result.framesIntact += 1 } else {
+                    result.framesDamaged += 1
+                }
+                i += length
+                continue
+            }
+            // The frame runs past the end of the file: a torn tail when it is the last frame, a damaged block
+            // size when another frame follows.
+            let next = nextMagic(b, from: i + 1, zstdMagic)
+            if ZSTD_getErrorCode(length) == ZSTD_error_srcSize_wrong, next == nil {
+                _ = decodeZstd(rest, into: result.lines, allowPartial: true)
+                result.tornTail = true
+                i = b.count
+            } else {
+                result.framesDamaged += 1
+                i = next ?? b.count
+            }
+        }
+        return result
+    }
+
+    /// Decodes one frame (checking its content checksum); appends its lines when it is intact (or, with
+    /// `allowPartial`, the complete lines of the blocks that decoded).
+    private static func decodeZstd(_ frame: UnsafeBufferPointer<UInt8>, into out: ByteBuffer, allowPartial: Bool) -> Bool {
+        guard let dctx = ZSTD_createDCtx() else { return false }
+        defer { ZSTD_freeDCtx(dctx) }
+        let mark = out.count
+        var src = ZSTD_inBuffer(src: frame.baseAddress, size: frame.count, pos: 0)
+        while true {
+            out.reserve(1 << 20)
+            var dst = ZSTD_outBuffer(dst: out.end, size: out.capacity - out.count, pos: 0)
+            let hint = ZSTD_decompressStream(dctx, &dst, &src)
+            if ZSTD_isError(hint) != 0 { break }
+            out.count += dst.pos
+            if hint == 0 { return src.pos == src.size }
+            if src.pos == src.size && dst.pos < dst.size { break }
+        }
+        guard allowPartial else { out.count = mark; return false }
+        trimToLastNewline(out, mark)
+        return false
     }
 
     // MARK: helpers

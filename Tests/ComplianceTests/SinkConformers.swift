@@ -7,7 +7,7 @@ import Testing
 
 /// Every sink of the project, as the compliance suite builds it. A new sink joins this list.
 enum SinkKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case segments, urgent, clickhouse
+    case segments, urgent, clickhouse, http, otlp
     var testDescription: String { rawValue }
 }
 
@@ -44,6 +44,12 @@ final class SinkFixture: @unchecked Sendable {
                                                 stateDirectory: dir.path, retry: retry, log: { _ in })
             c.drainTimeoutMillis = drainMillis
             return try ClickHouseSink(configuration: c)
+        case .http, .otlp:
+            let scheme = kind == .otlp ? "otlp+http" : "http"
+            let destination = try HTTPOutputDestination("\(scheme)://127.0.0.1:\(receiver!.port)/v1/logs")
+            return try HTTPOutputSink(configuration: HTTPOutputConfiguration(
+                destinations: [destination], stateDirectory: dir.path, drainTimeoutMillis: drainMillis, retry: retry,
+                log: { _ in }))
         }
     }
 
@@ -51,12 +57,22 @@ final class SinkFixture: @unchecked Sendable {
     func receiverDown() { receiver?.mode = .error500 }
     func receiverUp() {
         guard let receiver else { return }
-        ignoredLines = receiver.lines.count
+        ignoredLines = kind == .otlp ? receiver.decodedBodies.count : receiver.lines.count
         receiver.mode = .ok
     }
 
     /// Sequence numbers that reached the destination (segments: finalized and open files on disk).
     func received() throws -> [Int] {
+        if kind == .otlp, let receiver {
+            // ExportLogsServiceRequest → ResourceLogs (1) → ScopeLogs (2) → LogRecord (2) → body (5) → string (1).
+            let bodies = receiver.decodedBodies.dropFirst(ignoredLines).flatMap { request in
+                ProtobufReader.fields(1, in: request[...]).flatMap { ProtobufReader.fields(2, in: $0) }
+                    .flatMap { ProtobufReader.fields(2, in: $0) }
+                    .compactMap { ProtobufReader.field(5, in: $0).flatMap { ProtobufReader.field(1, in: $0) } }
+                    .map { String(decoding: $0, as: UTF8.self) }
+            }
+            return sequences(in: bodies.joined(separator: "\n"))
+        }
         if let receiver { return sequences(in: receiver.lines.dropFirst(ignoredLines).joined(separator: "\n")) }
         var out: [Int] = []
         for file in try SegmentFiles.expand([dir.path + "/out"], includeOpen: true) {
@@ -77,6 +93,7 @@ final class SinkFixture: @unchecked Sendable {
     func abandon(_ sink: Sink) {
         (sink as? UrgentForwarder)?.close()
         (sink as? ClickHouseSink)?.close()
+        (sink as? HTTPOutputSink)?.close()
     }
 }
 

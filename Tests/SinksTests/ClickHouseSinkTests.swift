@@ -294,7 +294,13 @@ struct ClickHouseSinkTests {
         #expect(receiver.heads.count == inserts.count, "the format was asked more than once, or other requests went out")
         let ids = inserts.flatMap { Self.decodeRows($0.1).rows }.map { Int($0[10].dropFirst(4)) ?? -1 }
         #expect(ids == Array(0..<6000))
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/clickhouse/" + config.spoolName)
+        // The spool unlinks a consumed file just after it wakes the drain (outside its lock): allow it a moment.
+        var files: [String] = []
+        for _ in 0..<100 {
+            files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/clickhouse/" + config.spoolName)
+            if files.filter({ $0.hasSuffix(".spool") }).count == 1 { break }
+            usleep(20_000)
+        }
         #expect(files.filter { $0.hasSuffix(".spool") }.count == 1, "\(files)")
     }
 

@@ -258,6 +258,9 @@ func sameBytes<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bo
         #expect(SegmentName.parse(n.openFileName, allowOpen: true)?.isOpen == true)
         #expect(SegmentName.parse("20261127T090000Z-000042.meta.json") == nil)
         #expect(SegmentName.parse("20261127T090000Z-000042.jsonl.gz")?.name.codec == .gzip)
+        #expect(SegmentName.parse("20261127T090000Z-000042.jsonl.zst")?.name.codec == .zstd)
+        #expect(SegmentName(startMillis: 1_795_770_000_123, sequence: 42, codec: .zstd).openFileName
+                == "20261127T090000Z-000042.jsonl.zst.open")
         #expect(SegmentName.parse("garbage.jsonl.lz4") == nil)
     }
 }

@@ -17,6 +17,8 @@ final class TestHTTPReceiver: @unchecked Sendable {
     private var _arrivals: [Double] = []
     private var _requests = 0
     private var _answers: [String: String] = [:]
+    private var _decoded: [[UInt8]] = []
+    private var _refuse: String?
     private var listenFD: Int32
     private var stopped = false
     private var connections: [Int32] = []
@@ -47,9 +49,32 @@ final class TestHTTPReceiver: @unchecked Sendable {
         get { lock.withLock { _answers } }
         set { lock.withLock { _answers = newValue } }
     }
-    /// Every entry line received, in arrival order.
+    /// The bodies recorded, gzip ones decoded.
+    var decodedBodies: [[UInt8]] { lock.withLock { _decoded } }
+    /// Every entry line received, in arrival order (gzip bodies decoded).
     var lines: [String] {
-        bodies.flatMap { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }
+        lock.withLock { _decoded }.flatMap { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }
+    }
+    /// Answer 400 (`refused: …`, not recorded) to requests whose decoded body contains this text.
+    var refuseBodiesContaining: String? {
+        get { lock.withLock { _refuse } }
+        set { lock.withLock { _refuse = newValue } }
+    }
+
+    /// A gzip body through the real `gzip -dc`.
+    static func gunzip(_ body: [UInt8]) -> [UInt8] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-dc"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        guard (try? p.run()) != nil else { return [] }
+        let writer = Thread { input.fileHandleForWriting.write(Data(body)); try? input.fileHandleForWriting.close() }
+        writer.start()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return [UInt8](data)
     }
 
     /// Waits until `lines.count >= n` or the timeout.
@@ -114,19 +139,26 @@ final class TestHTTPReceiver: @unchecked Sendable {
             }
             let body = Array(buffer[bodyStart..<(bodyStart + length)])
             buffer.removeFirst(bodyStart + length)
+            let decoded = head.lowercased().contains("content-encoding: gzip") ? Self.gunzip(body) : body
             lock.lock()
             _requests += 1
             var mode = _mode
             while mode == .hang, !stopped { lock.wait(); mode = _mode }
             if stopped { lock.unlock(); return }
             if case let .error500On(text) = mode { mode = head.contains(text) ? .error500 : .ok }
-            let text = String(decoding: body, as: UTF8.self)
+            let text = String(decoding: decoded, as: UTF8.self)
+            if let refuse = _refuse, text.contains(refuse) {
+                lock.unlock()
+                let why = "refused: \(refuse)"
+                guard Self.sendAll(fd, Array("HTTP/1.1 400 Bad Request\r\nContent-Length: \(why.utf8.count)\r\n\r\n\(why)".utf8)) else { return }
+                continue
+            }
             if let answer = _answers.first(where: { text.contains($0.key) })?.value {
                 lock.unlock()
                 guard Self.sendAll(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: \(answer.utf8.count)\r\n\r\n\(answer)".utf8)) else { return }
                 continue
             }
-            if mode == .ok || mode == .okChunked { _bodies.append(body); _heads.append(head); _arrivals.append(Date().timeIntervalSince1970) }
+            if mode == .ok || mode == .okChunked { _bodies.append(body); _decoded.append(decoded); _heads.append(head); _arrivals.append(Date().timeIntervalSince1970) }
             lock.unlock()
             let answer: String
             switch mode {

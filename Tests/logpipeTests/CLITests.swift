@@ -7,6 +7,7 @@ import Testing
         (["--segment-max-bytes", "12Q"], "--segment-max-bytes"),
         (["--min-level", "LOUD"], "--min-level"),
         (["--codec", "zip"], "--codec"),
+        (["--codec-level", "40", "--codec", "zstd"], "--codec-level"),
         (["--batch-timeout", "5x"], "--batch-timeout"),
         (["--batch-max-bytes=-1M"], "--batch-max-bytes"),
         (["--max-line-bytes", "0"], "--max-line-bytes"),
@@ -80,7 +81,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["lz4", "gzip"])
+    @Test(arguments: ["lz4", "gzip", "zstd"])
     func catPrintsEverythingInOrder(codec: String) throws {
         let a = try Archive(codec: codec)
         #expect(a.run.segments.count == 8)
@@ -93,7 +94,7 @@ import Testing
         #expect(files.stdout == a.run.contents.reversed().reduce(into: Data()) { $0.append($1) })
     }
 
-    @Test(arguments: ["lz4", "gzip"])
+    @Test(arguments: ["lz4", "gzip", "zstd"])
     func catMinLevel(codec: String) throws {
         let a = try Archive(codec: codec)
         let r = try logpipe(["cat", a.run.outDir, "--min-level", "ERROR"])
@@ -103,7 +104,7 @@ import Testing
         #expect(r.stdout == expected)
     }
 
-    @Test(arguments: ["lz4", "gzip"])
+    @Test(arguments: ["lz4", "gzip", "zstd"])
     func catGrep(codec: String) throws {
         let a = try Archive(codec: codec)
         for text in ["payment declined", "\"userId\":\"u-1", "no such text anywhere"] {
@@ -121,7 +122,7 @@ import Testing
         #expect(r.stdout == expected)
     }
 
-    @Test(arguments: ["lz4", "gzip"])
+    @Test(arguments: ["lz4", "gzip", "zstd"])
     func catSinceUntil(codec: String) throws {
         let a = try Archive(codec: codec)
         let times = a.entries.map { $0.string("timestamp") ?? "" }

@@ -334,6 +334,77 @@ struct ClickHouseEndToEndTests {
         #expect(try server.number("SELECT uniqExact(request_id) FROM default.logs") == 4000)
     }
 
+    /// Dead-letter (issue 21): a table whose `user_id` is a UInt32 refuses the rows whose userId is not a number
+    /// (the server answers Code: 27 for the whole insert). The lane splits the inserts to isolate them: every
+    /// other row arrives, the refused ones are in `<state-dir>/dead-letter/clickhouse/` with the server's message,
+    /// the counts add up; after the column is fixed, `logpipe replay` of the dead letters delivers them.
+    @Test(.timeLimit(.minutes(TestTime.minutes(3))), .enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
+    func refusedRowsGoToTheDeadLetterQueueAndReplayDeliversThemOnceFixed() throws {
+        let server = try ClickHouseTestServer()
+        _ = try server.query("""
+            CREATE TABLE default.strict (timestamp DateTime('UTC'), timestamp_ms UInt32, level String, message String,
+            service String, version String, environment String, host String, user_id UInt32, session_id String,
+            request_id String, metadata String, stack String)
+            ENGINE = MergeTree ORDER BY (level, timestamp)
+            """)
+        let total = 1000
+        let bad = Set(stride(from: 7, to: total, by: 50)) // 20 rows, spread over the batches
+        let input = (0..<total).map { n -> String in
+            var line = Self.inputLine(n).replacingOccurrences(of: #""userId":"u-\#(n)""#, with: "")
+                .replacingOccurrences(of: ",,", with: ",").replacingOccurrences(of: ",}", with: "}")
+            line.removeLast()
+            return line + (bad.contains(n) ? #","userId":"user-\#(n)"}"# : #","userId":"\#(n)"}"#)
+        }.joined(separator: "\n") + "\n"
+        let dir = TempDir("logpipe-ch-dead")
+        let state = dir.file("state")
+        let r = try logpipe(["run", "--out", dir.file("out"), "--state-dir", state, "--clickhouse", server.url,
+                             "--clickhouse-table", "strict", "--batch-max-entries", "100"],
+                            stdin: Data(input.utf8), environment: cleanEnvironment(), timeout: 120)
+        #expect(r.status == 0, "\(r.stderrText)")
+        let deadDir = state + "/dead-letter/clickhouse"
+        #expect(r.stderrText.contains("clickhouse: \(total - bad.count) inserted, 0 spooled, 0 refused, \(bad.count) dead-lettered (in \(deadDir))"),
+                "\(r.stderrText)")
+        #expect(RunSummary(stderr: r.stderrText)?.entriesOut == total)
+        // Good rows arrived, each once; none of the bad ones.
+        #expect(try server.number("SELECT count() FROM default.strict") == total - bad.count)
+        #expect(try server.number("SELECT uniqExact(request_id) FROM default.strict") == total - bad.count)
+        #expect(try server.number("SELECT count() FROM default.strict WHERE user_id % 50 = 7") == 0)
+
+        // The dead letters: the refused entries verbatim, and a reason per entry with the server's answer.
+        let files = directoryListing(deadDir)
+        let entriesFile = try #require(files.first { $0.hasSuffix(".jsonl") && !$0.hasSuffix(".reasons.jsonl") }, "\(files)")
+        let reasonsFile = String(entriesFile.dropLast(".jsonl".count)) + ".reasons.jsonl"
+        #expect(files == [entriesFile, reasonsFile].sorted())
+        let dead = try jsonObjects(Data(contentsOf: URL(fileURLWithPath: deadDir + "/" + entriesFile)))
+        #expect(Set(dead.compactMap { $0.string("context.requestId") }) == Set(bad.map { "r-\($0)" }))
+        #expect(dead.allSatisfy { ($0.string("context.userId") ?? "").hasPrefix("user-") })
+        let reasons = try jsonObjects(Data(contentsOf: URL(fileURLWithPath: deadDir + "/" + reasonsFile)))
+        #expect(reasons.count == bad.count)
+        for (i, (reason, entry)) in zip(reasons, dead).enumerated() {
+            #expect(reason["entry"] as? Int == i + 1)
+            #expect(reason.string("requestId") == entry.string("context.requestId"))
+            #expect(reason.string("sink") == "clickhouse" && reason.string("destination") == server.url)
+            #expect(reason.string("reason") == "ClickHouse Code: 27", "\(reason)")
+            #expect((reason.string("answer") ?? "").contains("Cannot parse input"), "\(reason)")
+            #expect((reason.string("answer") ?? "").contains("user_id"), "\(reason)")
+            #expect(isSegmentTimestamp(reason.string("time") ?? ""))
+        }
+        // `logpipe cat` reads a dead-letter folder too.
+        #expect(splitLines(try logpipe(["cat", deadDir]).stdout).count == bad.count)
+
+        // Fixed table: replaying the dead letters delivers them; nothing is refused any more.
+        _ = try server.query("ALTER TABLE default.strict MODIFY COLUMN user_id String")
+        let replay = try logpipe(["replay", deadDir, "--out", dir.file("replayed"), "--state-dir", dir.file("state2"),
+                                  "--clickhouse", server.url, "--clickhouse-table", "strict", "--clickhouse-only"],
+                                 environment: cleanEnvironment(), timeout: 120)
+        #expect(replay.status == 0, "\(replay.stderrText)")
+        #expect(replay.stderrText.contains("clickhouse: \(bad.count) inserted, 0 spooled, 0 refused"), "\(replay.stderrText)")
+        #expect(!replay.stderrText.contains("dead-lettered"), "\(replay.stderrText)")
+        #expect(try server.number("SELECT count() FROM default.strict") == total)
+        #expect(try server.number("SELECT uniqExact(request_id) FROM default.strict") == total)
+        #expect(try server.number("SELECT count() FROM default.strict WHERE startsWith(user_id, 'user-')") == bad.count)
+    }
+
     @Test(.enabled(if: ClickHouseWiring.present, "needs the --clickhouse wiring in logpipe run"))
     func badClickhouseFlagsAreUsageErrorsNamingTheFlag() throws {
         let cases: [([String], String)] = [

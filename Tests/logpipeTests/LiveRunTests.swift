@@ -103,7 +103,7 @@ import Testing
         #expect(RunSummary(stderr: result.stderrText)?.segments == segments.count)
     }
 
-    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: ["lz4", "gzip"])
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))), arguments: ["lz4", "gzip", "zstd"])
     func trickleReachesTheOpenSegmentWithinTheBatchTimeout(codec: String) throws {
         let dir = TempDir("logpipe-trickle")
         let out = dir.file("out")
@@ -130,7 +130,7 @@ import Testing
         #expect(seen[0].string("message") == "trickle one")
         #expect(seen[0].string("level") == "WARN")
         #expect(waited >= 0.15, "a batch must wait for its timeout (\(waited) s)")
-        #expect(openFile?.hasSuffix(codec == "lz4" ? ".jsonl.lz4.open" : ".jsonl.gz.open") == true)
+        #expect(openFile?.hasSuffix(["lz4": ".jsonl.lz4.open", "gzip": ".jsonl.gz.open", "zstd": ".jsonl.zst.open"][codec]!) == true)
         #expect(segmentFiles(in: out).isEmpty, "nothing finalized while running")
 
         // A second line later goes into the same open segment as another frame.

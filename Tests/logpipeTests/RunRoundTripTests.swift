@@ -1,12 +1,12 @@
 import Foundation
 import Testing
 
-/// Generated JSON logs through `logpipe run`, read back with the real `lz4` / `gzip` tools and compared line by line.
+/// Generated JSON logs through `logpipe run`, read back with the real `lz4` / `gzip` / `zstd` tools and compared line by line.
 @Suite struct RunRoundTripTests {
     static let lineCount = 5000
     static let segmentMaxEntries = 700
 
-    @Test(arguments: ["lz4", "gzip"])
+    @Test(arguments: ["lz4", "gzip", "zstd"])
     func generatedLogsRoundTrip(codec: String) throws {
         let input = try generatedLogs(lines: Self.lineCount, seed: 7)
         let inputLines = splitLines(input)
@@ -19,10 +19,10 @@ import Testing
 
         // Only finalized segments and their manifests: no .open, no temp files.
         let listing = directoryListing(run.outDir)
-        let ext = codec == "lz4" ? ".jsonl.lz4" : ".jsonl.gz"
+        let ext = ["lz4": ".jsonl.lz4", "gzip": ".jsonl.gz", "zstd": ".jsonl.zst"][codec]!
         for name in listing {
             #expect(name.hasSuffix(ext) || name.hasSuffix(".meta.json"), "unexpected file \(name)")
-            #expect(name.range(of: #"^\d{8}T\d{6}Z-\d{6}(\.jsonl\.(lz4|gz)|\.meta\.json)$"#, options: .regularExpression) != nil,
+            #expect(name.range(of: #"^\d{8}T\d{6}Z-\d{6}(\.jsonl\.(lz4|gz|zst)|\.meta\.json)$"#, options: .regularExpression) != nil,
                     "bad name \(name)")
         }
         let expectedSegments = (Self.lineCount + Self.segmentMaxEntries - 1) / Self.segmentMaxEntries

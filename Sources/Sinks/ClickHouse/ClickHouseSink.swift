@@ -14,6 +14,8 @@ public final class ClickHouseSink: Sink, @unchecked Sendable {
     let spool: DeliverySpool
     let delivery: DeliveryLane
     private let transport: ClickHouseTransport
+    /// Rows the server refused for good (type or parse errors), in `<state-dir>/dead-letter/clickhouse/`.
+    public let deadLetter: DeadLetterQueue
     private let closeLock = NSLock()
     private var closed = false
 
@@ -24,10 +26,12 @@ public final class ClickHouseSink: Sink, @unchecked Sendable {
         spool = try DeliverySpool(directory: dir, maxBytes: configuration.spoolMaxBytes, boundFlag: "--clickhouse-spool-max", syncIntervalMillis: 1000,
                                  log: configuration.log)
         transport = ClickHouseTransport(configuration: configuration)
+        deadLetter = DeadLetterQueue(stateDirectory: configuration.stateDirectory,
+                                     sink: "clickhouse")
         delivery = DeliveryLane(name: configuration.url, spool: spool, transport: transport,
                                 settings: DeliverySettings(label: "clickhouse", retry: configuration.retry,
                                                            maxRequestBytes: configuration.maxRequestBytes,
-                                                           log: configuration.log))
+                                                           deadLetter: deadLetter, log: configuration.log))
         delivery.start()
     }
 
@@ -79,18 +83,19 @@ public final class ClickHouseSink: Sink, @unchecked Sendable {
     }
 
     /// Inserted, still spooled, refused (over the spool bound). Spooled lines that were not entries (left out
-    /// of inserts, see `counters`) are not counted as inserted.
+    /// of inserts, see `counters`) and rows the server refused (dead-lettered) are not counted as inserted.
     public var counts: (inserted: Int, spooled: Int, refused: Int) {
         let c = spool.counts
-        // (a batch's rejected lines are counted just before the spool commits it: never below 0 in between)
-        return (max(0, c.delivered - transport.rejected), c.pending, c.refused)
+        // (rejected and dead-lettered lines are counted before the spool commits their batch: never below 0)
+        return (max(0, c.delivered - transport.rejected - deadLetter.count), c.pending, c.refused)
     }
 
-    /// For /metrics: inserted, spooled, refused, retried (failed attempts), rejected (spooled lines not entries).
+    /// For /metrics: inserted, spooled, refused, retried (failed attempts), rejected (spooled lines not entries),
+    /// dead_lettered (rows the server refused for good).
     public var counters: [String: Int] {
         let c = counts
         return ["inserted": c.inserted, "spooled": c.spooled, "refused": c.refused,
-                "retried": delivery.health.failures, "rejected": transport.rejected]
+                "retried": delivery.health.failures, "rejected": transport.rejected, "dead_lettered": deadLetter.count]
     }
 
     /// The spool commits in groups: fsync what is not yet on disk (before tail checkpoints move past it).
@@ -106,7 +111,9 @@ public final class ClickHouseSink: Sink, @unchecked Sendable {
     public var summary: String {
         let c = counts
         let rejected = transport.rejected
+        let dead = deadLetter.count
         return "clickhouse: \(c.inserted) inserted, \(c.spooled) spooled, \(c.refused) refused" +
-            (rejected > 0 ? ", \(rejected) rejected (not entries)" : "")
+            (rejected > 0 ? ", \(rejected) rejected (not entries)" : "") +
+            (dead > 0 ? ", \(dead) dead-lettered (in \(deadLetter.directory))" : "")
     }
 }

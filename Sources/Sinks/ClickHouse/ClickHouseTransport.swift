@@ -73,7 +73,7 @@ final class ClickHouseTransport: DeliveryTransport {
         if insert.rows > 0 {
             let answer = try connection.post(binary ? rowBinaryTarget : insertTarget, body: UnsafeRawBufferPointer(insert.body.bytes),
                                              headers: insert.headers, timeoutMillis: configuration.requestTimeoutMillis)
-            try Self.check(answer)
+            try Self.checkInsert(answer)
         }
         // Counted once the batch is done with (a failed attempt is retried and would count them again).
         if insert.rejected > 0 {
@@ -147,9 +147,38 @@ final class ClickHouseTransport: DeliveryTransport {
 
     private static func check(_ answer: HTTPConnection.Answer) throws {
         guard answer.status != 200 else { return }
-        var text = String(decoding: answer.body.prefix(400), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        throw TransportError.failed("HTTP status \(answer.status): \(text(answer))")
+    }
+
+    /// An insert's answer: a type or parse error in the rows (``dataErrorCodes``) is the rows' fault and
+    /// permanent (``DeliveryRejection``: the lane isolates the refused rows); anything else is retried.
+    static func checkInsert(_ answer: HTTPConnection.Answer) throws {
+        guard answer.status != 200 else { return }
+        let message = text(answer)
+        if let code = exceptionCode(message), dataErrorCodes.contains(code), answer.status >= 400, answer.status < 600 {
+            throw DeliveryRejection(reason: "ClickHouse Code: \(code)", status: answer.status, answer: message)
+        }
+        throw TransportError.failed("HTTP status \(answer.status): \(message)")
+    }
+
+    /// Exception codes that blame the data, not the server or the query: CANNOT_PARSE_TEXT (6),
+    /// CANNOT_PARSE_ESCAPE_SEQUENCE (25), CANNOT_PARSE_QUOTED_STRING (26), CANNOT_PARSE_INPUT_ASSERTION_FAILED (27),
+    /// ATTEMPT_TO_READ_AFTER_EOF (32), CANNOT_PARSE_DATE (38), CANNOT_PARSE_DATETIME (41), TYPE_MISMATCH (53),
+    /// ARGUMENT_OUT_OF_BOUND (69), CANNOT_CONVERT_TYPE (70), CANNOT_PARSE_NUMBER (72), INCORRECT_DATA (117),
+    /// TOO_LARGE_STRING_SIZE (131), CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN (349), CANNOT_PARSE_UUID (376),
+    /// VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE (321), CANNOT_PARSE_BOOL (467).
+    static let dataErrorCodes: Set<Int> = [6, 25, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 131, 321, 349, 376, 467]
+
+    /// `Code: 27, e.displayText() = DB::Exception: …` → 27.
+    static func exceptionCode(_ text: String) -> Int? {
+        guard let r = text.range(of: "Code: ") else { return nil }
+        return Int(text[r.upperBound...].prefix { $0.isNumber })
+    }
+
+    private static func text(_ answer: HTTPConnection.Answer) -> String {
+        var text = String(decoding: answer.body.prefix(600), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if let r = text.range(of: ", e.what()") { text = String(text[..<r.lowerBound]) } // 18.16's suffix
-        throw TransportError.failed("HTTP status \(answer.status): \(text)")
+        return text
     }
 
     func close() { connection.close() }

@@ -28,6 +28,11 @@ public final class DeliveryLane: @unchecked Sendable {
     private(set) var lastError: String?
     /// What the log lines call this path ("urgent", "clickhouse").
     private let label: String
+    /// Where refused entries go (nil: refusals are retried like any failure).
+    let deadLetter: DeadLetterQueue?
+    /// The parts of a batch still to deliver while it is being split around refused entries: kept across a
+    /// temporary failure so that the retry resumes there (nothing delivered or dead-lettered twice). Lane thread only.
+    private var isolating: (start: DeliverySpool.Position, end: DeliverySpool.Position, parts: [Range<Int>])?
 
     init(name: String, spool: DeliverySpool, transport: DeliveryTransport, settings: DeliverySettings) {
         self.name = name
@@ -36,6 +41,7 @@ public final class DeliveryLane: @unchecked Sendable {
         self.label = settings.label
         self.retry = settings.retry
         self.maxRequestBytes = settings.maxRequestBytes
+        self.deadLetter = settings.deadLetter
         self.log = settings.log
     }
 
@@ -118,7 +124,7 @@ public final class DeliveryLane: @unchecked Sendable {
             }
             defer { readAhead?.sync {} } // the read-ahead never outlives its turn
             do {
-                try transport.deliver(batch)
+                try deliverIsolating(batch)
                 if let since = failingSince {
                     log("\(label) \(name): delivering again after \(attempt) failed attempt(s) over \(monotonicMillis() - since) ms")
                 }
@@ -145,12 +151,56 @@ public final class DeliveryLane: @unchecked Sendable {
                 do { try spool.syncPending() } catch { log("\(label) \(name): \(error)") }
                 ahead = batch
                 following = next
-                sleep(millis: retry.delayMillis(attempt: attempt))
+                // A receiver that says when to come back (429/503 with Retry-After) is not asked sooner.
+                let asked = (error as? DeliveryRetryLater)?.afterMillis ?? 0
+                sleep(millis: max(retry.delayMillis(attempt: attempt), min(asked, 300_000)))
             }
         }
         transport.close()
         let c = spool.condition
         c.lock(); finished = true; c.broadcast(); c.unlock()
+    }
+
+    /// Delivers `batch`; with a dead-letter queue, a batch the receiver refuses for good is split in halves
+    /// (recursively, in order) until each refused entry is alone, which then goes to the queue: every other
+    /// entry is delivered and one bad entry never blocks those behind it. A temporary failure throws, keeping
+    /// the parts still to do for the retry.
+    private func deliverIsolating(_ batch: DeliverySpool.Batch) throws {
+        guard let deadLetter else { return try transport.deliver(batch) }
+        var parts: [Range<Int>] = [0..<batch.count]
+        if let i = isolating, i.start == batch.start, i.end == batch.end { parts = i.parts }
+        isolating = nil
+        var moved = 0
+        var last: DeliveryRejection?
+        defer {
+            if moved > 0, let last {
+                log("\(label) \(name): moved \(moved) refused entr\(moved == 1 ? "y" : "ies") to \(deadLetter.directory) (\(last))")
+            }
+        }
+        while let part = parts.first {
+            do {
+                try transport.deliver(part.count == batch.count ? batch : batch.slice(entries: part))
+                parts.removeFirst()
+            } catch let rejection as DeliveryRejection {
+                if part.count > 1 {
+                    let mid = part.lowerBound + part.count / 2
+                    parts.replaceSubrange(0..<1, with: [part.lowerBound..<mid, mid..<part.upperBound])
+                    continue
+                }
+                do {
+                    try deadLetter.append(batch.lines(part), rejection: rejection, destination: name)
+                } catch {
+                    isolating = (batch.start, batch.end, parts)
+                    throw error
+                }
+                moved += 1
+                last = rejection
+                parts.removeFirst()
+            } catch {
+                isolating = (batch.start, batch.end, parts)
+                throw error
+            }
+        }
     }
 
     /// The read-ahead batch when it starts where the spool's committed position now is (it does unless the
@@ -192,4 +242,22 @@ public final class DeliveryLane: @unchecked Sendable {
 /// The batch a read-ahead produced (written on the read-ahead queue, read after waiting for it).
 private final class ReadAhead: @unchecked Sendable {
     var batch: DeliverySpool.Batch?
+}
+
+extension DeliverySpool.Batch {
+    /// The bytes of entries `range` (their lines, each ending in `\n`).
+    func lines(_ range: Range<Int>) -> ArraySlice<UInt8> {
+        let from = range.lowerBound == 0 ? 0 : lineEnds[range.lowerBound - 1]
+        return bytes[from..<lineEnds[range.upperBound - 1]]
+    }
+
+    /// A batch of entries `range` only (not prepared: the transport makes its request itself).
+    func slice(entries range: Range<Int>) -> DeliverySpool.Batch {
+        var part = DeliverySpool.Batch(start: start)
+        part.end = end
+        let from = range.lowerBound == 0 ? 0 : lineEnds[range.lowerBound - 1]
+        part.bytes = Array(bytes[from..<lineEnds[range.upperBound - 1]])
+        part.lineEnds = lineEnds[range].map { $0 - from }
+        return part
+    }
 }

@@ -11,12 +11,16 @@ public struct DeliverySettings: Sendable {
     public var maxRequestBytes: Int
     /// Diagnostics (stderr by default).
     public var log: @Sendable (String) -> Void
+    /// Where entries the receiver refuses for good go (``DeliveryRejection``); nil: a refusal is retried like
+    /// any failure.
+    public var deadLetter: DeadLetterQueue?
 
     public init(label: String, retry: RetryPolicy = RetryPolicy(), maxRequestBytes: Int = 1 << 20,
-                log: @escaping @Sendable (String) -> Void = DeliveryLog.stderr) {
+                deadLetter: DeadLetterQueue? = nil, log: @escaping @Sendable (String) -> Void = DeliveryLog.stderr) {
         self.label = label
         self.retry = retry
         self.maxRequestBytes = maxRequestBytes
+        self.deadLetter = deadLetter
         self.log = log
     }
 }

@@ -15,7 +15,7 @@ final class HTTPConnection {
     private var socket: ByteStream?
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
 
-    struct Answer { var status: Int; var body: [UInt8] }
+    struct Answer { var status: Int; var body: [UInt8]; var retryAfter: String? = nil }
 
     init(host: String, port: Int, tls: TLSOptions? = nil, user: String? = nil, password: String? = nil) {
         self.host = host
@@ -58,7 +58,7 @@ final class HTTPConnection {
                 }
                 if let r = parsed {
                     if !r.keepAlive || r.length != received.count { close() }
-                    return Answer(status: r.status, body: Self.body(Array(received[0..<r.length])))
+                    return Answer(status: r.status, body: Self.body(Array(received[0..<r.length])), retryAfter: r.retryAfter)
                 }
                 if closed {
                     throw received.isEmpty ? TransportError.closedWithoutAnswer : TransportError.failed("incomplete response")

@@ -6,6 +6,8 @@ struct HTTPResponse: Equatable {
     var keepAlive: Bool
     /// Bytes of the response (head and body) in the buffer.
     var length: Int
+    /// The `Retry-After` header's value, when the answer has one.
+    var retryAfter: String? = nil
 
     enum ParseError: Error, Equatable { case malformed(String) }
 
@@ -50,7 +52,7 @@ struct HTTPResponse: Equatable {
                 if closed { throw ParseError.malformed("connection closed inside the response body") }
                 return nil
             }
-            return HTTPResponse(status: status, keepAlive: keepAlive, length: end)
+            return HTTPResponse(status: status, keepAlive: keepAlive, length: end, retryAfter: headers["retry-after"])
         }
     }
 

@@ -22,6 +22,7 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
     @OptionGroup(title: "Urgent path") var urgent: UrgentOptions
     @OptionGroup(title: "ClickHouse") var clickhouse: ClickHouseOptions
+    @OptionGroup(title: "HTTP output") var http: HTTPOutputOptions
     @Option(help: "Only entries at or after this time (RFC 3339, or an age like 1h).")
     var since: String?
     @Option(help: "Only entries before this time (RFC 3339, or an age like 1h).")
@@ -54,7 +55,7 @@ struct ReplayCommand: ParsableCommand {
         do { cursor = explicitState ? try ReplayCursor(directory: settings.stateDir, files: files) : nil } catch {
             throw RuntimeFailure("\(error)")
         }
-        let outputs = try RunCommand.outputs(urgent, clickhouse, stateDir: settings.stateDir)
+        let outputs = try RunCommand.outputs(urgent, clickhouse, http, stateDir: settings.stateDir)
         let progress = isatty(2) != 0 ? ReplayProgress() : nil
         let parts = try RunTopologyBuilder.build(settings: settings, outputs: outputs,
                                                  delivered: { batch in progress?.count(entries: batch.stats.linesIn) }) { rawPool in
@@ -64,7 +65,8 @@ struct ReplayCommand: ParsableCommand {
             source.progress = { done, total in progress?.update(done: done, total: total) }
             return [source]
         }
-        let summary = try RunPipeline(parts, reload: nil).run()
+        let pipeline = RunPipeline(parts, reload: nil)
+        let summary = try withExtendedLifetime(pipeline) { try pipeline.run() }
         progress?.finish()
         StandardError.line(summary.line.replacingOccurrences(of: "lines in", with: "entries replayed"))
         if let failure = summary.failure { throw RuntimeFailure(failure) }

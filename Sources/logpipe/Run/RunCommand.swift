@@ -16,11 +16,13 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
     @OptionGroup(title: "Urgent path") var urgent: UrgentOptions
     @OptionGroup(title: "ClickHouse") var clickhouse: ClickHouseOptions
+    @OptionGroup(title: "HTTP output") var http: HTTPOutputOptions
 
     func validate() throws {
         _ = try options.resolve()
         _ = try urgent.resolve(stateDir: options.stateDir)
         try clickhouse.validate()
+        try http.validate()
     }
 
     func run() throws {
@@ -28,20 +30,22 @@ struct RunCommand: ParsableCommand {
         let settings = try options.resolve()
         Diagnostics.configure(level: options.logLevel)
         FileTailSource.log = { Diagnostics.logger.warning("\($0)") }
-        let outputs = try Self.outputs(urgent, clickhouse, stateDir: settings.stateDir)
+        let outputs = try Self.outputs(urgent, clickhouse, http, stateDir: settings.stateDir)
         let parts = try RunTopologyBuilder.build(settings: settings, outputs: outputs)
-        let summary = try RunPipeline(parts, reload: { try Self.rereadSettings() }).run()
+        let pipeline = RunPipeline(parts, reload: { try Self.rereadSettings() }) // kept alive: the SIGHUP handler holds it weakly
+        let summary = try withExtendedLifetime(pipeline) { try pipeline.run() }
         StandardError.line(summary.line)
         if let failure = summary.failure { throw RuntimeFailure(failure) }
     }
 
     /// Starts the sinks besides segment files that the command line asks for: the urgent forwarder (with
     /// --urgent) and ClickHouse (with --clickhouse, which receives every entry).
-    static func outputs(_ urgent: UrgentOptions, _ clickhouse: ClickHouseOptions,
+    static func outputs(_ urgent: UrgentOptions, _ clickhouse: ClickHouseOptions, _ http: HTTPOutputOptions,
                         stateDir: String) throws -> RunTopologyBuilder.Outputs {
         var outputs = RunTopologyBuilder.Outputs()
         outputs.urgent = try urgent.makeSink(stateDir: stateDir)
         outputs.clickhouse = try clickhouse.makeSink(stateDir: stateDir)
+        outputs.http = try http.makeSink(stateDir: stateDir)
         outputs.segments = !(clickhouse.clickhouseOnly && outputs.clickhouse != nil)
         return outputs
     }

@@ -13,9 +13,9 @@ struct RunOptions: ParsableArguments {
     var inputs: [String] = []
     @Option(help: "Directory for segments.")
     var out = ConfigKey.defaultValue(of: "--out")
-    @Option(help: "Segment codec: lz4 or gzip.")
+    @Option(help: "Segment codec: lz4, gzip or zstd.")
     var codec = ConfigKey.defaultValue(of: "--codec")
-    @Option(help: "Codec level (lz4: 0 fast … 12; gzip: 1 fast … 12). Default: the codec's fast setting.")
+    @Option(help: "Codec level (lz4: 0 fast … 12; gzip: 1 fast … 12; zstd: 1 fast … 19, negative faster). Default: the codec's fast setting (zstd: 1).")
     var codecLevel: Int?
     @Option(help: "Drop entries below this level: DEBUG, INFO, WARN, ERROR, FATAL.")
     var minLevel = ConfigKey.defaultValue(of: "--min-level")
@@ -81,7 +81,10 @@ struct RunOptions: ParsableArguments {
 
     func resolve() throws -> Resolved {
         guard let codecValue = SegmentCodec(rawValue: codec.lowercased()) else {
-            throw ValidationError("invalid --codec \"\(codec)\": expected lz4 or gzip")
+            throw ValidationError("invalid --codec \"\(codec)\": expected lz4, gzip or zstd")
+        }
+        if codecValue == .zstd, let level = codecLevel, !(-7...19).contains(level) {
+            throw ValidationError("invalid --codec-level \(level) for zstd: expected -7 … 19")
         }
         let inputs = try (self.inputs.isEmpty ? ["stdin"] : self.inputs).map(InputSpec.init)
         if inputs.filter({ $0 == .stdin }).count > 1 { throw ValidationError("invalid --input: stdin given twice") }

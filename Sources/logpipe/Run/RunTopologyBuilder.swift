@@ -23,6 +23,8 @@ enum RunTopologyBuilder {
     struct Outputs {
         var urgent: UrgentForwarder?
         var clickhouse: ClickHouseSink?
+        /// `--output http://…` (every entry, NDJSON).
+        var http: HTTPOutputSink?
         /// False with `--clickhouse-only`: no segment files; file-tail checkpoints follow the ClickHouse spool.
         var segments = true
     }
@@ -59,7 +61,7 @@ enum RunTopologyBuilder {
         } catch {
             throw RuntimeFailure("cannot resume from the archive's positions: \(error)")
         }
-        let sinks: [Sink] = [outputs.urgent as Sink?, outputs.clickhouse, segments].compactMap { $0 }
+        let sinks: [Sink] = [outputs.urgent as Sink?, outputs.clickhouse, outputs.http, segments].compactMap { $0 }
         let live = LiveSettings(settings.encoder)
         let metrics = settings.metricsAddress != nil ? PipelineMetrics() : nil
         let health = HealthState(unhealthyAfterMillis: Int64(settings.unhealthyAfterMillis))

@@ -199,7 +199,8 @@ enum ToolError: Error, CustomStringConvertible {
 /// Decompresses a segment with the real command-line tool for its codec.
 func decompressWithTool(_ path: String) throws -> Data {
     let isGzip = path.hasSuffix(".gz") || path.hasSuffix(".gz.open")
-    let args = isGzip ? ["gzip", "-dc", path] : ["lz4", "-dc", path]
+    let isZstd = path.hasSuffix(".zst") || path.hasSuffix(".zst.open")
+    let args = isGzip ? ["gzip", "-dc", path] : isZstd ? ["zstd", "-q", "-dc", path] : ["lz4", "-dc", path]
     let r = try runProgram("/usr/bin/env", args, timeout: 20)
     guard r.status == 0, !r.signaled else {
         throw ToolError.failed("\(args.joined(separator: " ")) failed (\(r.status)): \(r.stderrText)")
@@ -253,7 +254,7 @@ func jsonObjects(_ data: Data) throws -> [[String: Any]] {
 /// The finalized segment files of a directory, in name order.
 func segmentFiles(in dir: String) -> [String] {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-    return names.filter { $0.hasSuffix(".jsonl.lz4") || $0.hasSuffix(".jsonl.gz") }.sorted().map { dir + "/" + $0 }
+    return names.filter { $0.hasSuffix(".jsonl.lz4") || $0.hasSuffix(".jsonl.gz") || $0.hasSuffix(".jsonl.zst") }.sorted().map { dir + "/" + $0 }
 }
 
 func directoryListing(_ dir: String) -> [String] {
@@ -263,7 +264,7 @@ func directoryListing(_ dir: String) -> [String] {
 /// `20261127T090000Z-000001.jsonl.lz4` → `20261127T090000Z-000001.meta.json`.
 func manifestPath(of segment: String) -> String {
     var s = segment
-    for ext in [".jsonl.lz4", ".jsonl.gz"] where s.hasSuffix(ext) { s.removeLast(ext.count) }
+    for ext in [".jsonl.lz4", ".jsonl.gz", ".jsonl.zst"] where s.hasSuffix(ext) { s.removeLast(ext.count) }
     return s + ".meta.json"
 }
 
