@@ -55,6 +55,7 @@ bench: release
 	bash bench/udp_bench.sh $(RELEASE)
 	python3 bench/urgent_latency.py --bin $(RELEASE)
 	python3 scripts/bench_patterns.py --binary $(RELEASE)
+	bash bench/analyze_bench.sh $(RELEASE)
 
 # The analyze HTML report rendered by headless Chromium at 1280 px; checks the charts drew (also part of make test).
 report-shot: deps report-deps
