@@ -9,10 +9,8 @@ import Pipeline
 /// destinations. Entries beyond a spool's bound are refused loudly (stderr + counter). At start, entries an
 /// earlier run left in a spool are sent first.
 public final class UrgentForwarder: Sink, @unchecked Sendable {
-    let deliveries: [DeliveryLane]
+    let lanes: DeliveryLanes
     public let configuration: UrgentConfiguration
-    private let closeLock = NSLock()
-    private var closed = false
 
     /// Opens (recovering) the spools and starts one delivery thread per destination.
     public init(configuration: UrgentConfiguration) throws {
@@ -25,33 +23,20 @@ public final class UrgentForwarder: Sink, @unchecked Sendable {
                                            transport: destination.makeTransport(configuration: configuration),
                                            settings: configuration.delivery))
         }
-        self.deliveries = deliveries
+        lanes = DeliveryLanes(deliveries)
         self.configuration = configuration
-        for d in deliveries { d.start() }
     }
 
     deinit { close() }
 
     public func submit(_ lines: UnsafeBufferPointer<UInt8>, count: Int) {
-        guard count > 0 else { return }
-        for d in deliveries { d.submit(lines, count: count) }
+        lanes.submit(lines, count: count)
     }
 
-    public func drain(timeoutMillis: Int) -> Bool {
-        let deadline = Date().addingTimeInterval(Double(timeoutMillis) / 1000)
-        return deliveries.map { $0.drain(until: deadline) }.allSatisfy { $0 }
-    }
+    public func drain(timeoutMillis: Int) -> Bool { lanes.drain(timeoutMillis: timeoutMillis) }
 
     /// Stops the delivery threads and closes the spools (what is undelivered stays on disk).
-    public func close() {
-        closeLock.lock()
-        let first = !closed
-        closed = true
-        closeLock.unlock()
-        guard first else { return }
-        for d in deliveries { d.stop() } // all stop at once, then their spools close
-        for d in deliveries { d.close() }
-    }
+    public func close() { lanes.close() }
 
     // MARK: Sink
 
@@ -79,7 +64,7 @@ public final class UrgentForwarder: Sink, @unchecked Sendable {
 
     /// Per destination: delivered, still spooled, refused.
     public var counts: [(destination: String, delivered: Int, spooled: Int, refused: Int)] {
-        deliveries.map { d in
+        lanes.all.map { d in
             let c = d.spool.counts
             return (d.name, c.delivered, c.pending, c.refused)
         }
@@ -88,18 +73,18 @@ public final class UrgentForwarder: Sink, @unchecked Sendable {
     /// Totals for /metrics: sent (delivered), spooled (waiting), refused (over the spool bound), retried (failed attempts).
     public var counters: [String: Int] {
         let all = counts
-        let retried = deliveries.reduce(0) { $0 + $1.health.failures }
+        let retried = lanes.retried
         return ["sent": all.reduce(0) { $0 + $1.delivered }, "spooled": all.reduce(0) { $0 + $1.spooled },
                 "refused": all.reduce(0) { $0 + $1.refused }, "retried": retried]
     }
 
     /// The earliest time a destination started failing (nil when all deliver).
     public var failingSinceMillis: Int64? {
-        deliveries.compactMap { $0.health.since }.min()
+        lanes.failingSinceMillis
     }
 
     public var lastError: String? {
-        deliveries.compactMap { d in d.health.since == nil ? nil : d.health.error.map { "\(d.name): \($0)" } }.first
+        lanes.lastError
     }
 
     public var summary: String {

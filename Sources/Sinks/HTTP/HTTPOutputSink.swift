@@ -10,11 +10,9 @@ import Pipeline
 /// destination). At-least-once: a request whose answer was lost is sent again.
 public final class HTTPOutputSink: Sink, @unchecked Sendable {
     public let configuration: HTTPOutputConfiguration
-    let deliveries: [DeliveryLane]
+    let lanes: DeliveryLanes
     public let deadLetter: DeadLetterQueue
     private var otlp: [OTLPTransport] = []
-    private let closeLock = NSLock()
-    private var closed = false
 
     /// Opens (recovering) the spools and starts one delivery thread per destination.
     public init(configuration: HTTPOutputConfiguration) throws {
@@ -39,8 +37,7 @@ public final class HTTPOutputSink: Sink, @unchecked Sendable {
                                                                  maxRequestBytes: configuration.maxRequestBytes,
                                                                  deadLetter: deadLetter, log: configuration.log)))
         }
-        deliveries = lanes
-        for d in deliveries { d.start() }
+        self.lanes = DeliveryLanes(lanes)
     }
 
     deinit { close() }
@@ -49,8 +46,7 @@ public final class HTTPOutputSink: Sink, @unchecked Sendable {
     public var exitSummary: String? { summary }
 
     public func accept(_ batch: CompressedBatch, lines: UnsafeBufferPointer<UInt8>, count: Int) throws {
-        guard count > 0 else { return }
-        for d in deliveries { d.submit(lines, count: count) }
+        lanes.submit(lines, count: count)
     }
 
     /// The spools commit in groups: their fsync runs off the delivery queue.
@@ -60,44 +56,31 @@ public final class HTTPOutputSink: Sink, @unchecked Sendable {
         }
     }
 
-    public func sync() throws { for d in deliveries { try d.sync() } }
+    public func sync() throws { try lanes.sync() }
 
     /// Waits up to the drain timeout for delivery; what is left stays in the spools for the next start.
     public func finish() throws -> Bool {
         try sync()
-        let deadline = Date().addingTimeInterval(Double(configuration.drainTimeoutMillis) / 1000)
-        return deliveries.map { $0.drain(until: deadline) }.allSatisfy { $0 }
+        return lanes.drain(timeoutMillis: configuration.drainTimeoutMillis)
     }
 
     /// Stops the delivery threads and closes the spools (what is undelivered stays on disk).
-    public func close() {
-        closeLock.lock()
-        let first = !closed
-        closed = true
-        closeLock.unlock()
-        guard first else { return }
-        for d in deliveries { d.stop() }
-        for d in deliveries { d.close() }
-    }
+    public func close() { lanes.close() }
 
     /// Totals: sent (delivered and accepted by the receiver), spooled, refused (over the spool bound), retried
     /// (failed attempts), dead_lettered (refused for good by a receiver), partially_rejected (records an OTLP
     /// collector's partial success said it dropped).
     public var counters: [String: Int] {
-        let all = deliveries.map { $0.spool.counts }
+        let all = lanes.all.map { $0.spool.counts }
         let dead = deadLetter.count
         return ["sent": max(0, all.reduce(0) { $0 + $1.delivered } - dead), "spooled": all.reduce(0) { $0 + $1.pending },
-                "refused": all.reduce(0) { $0 + $1.refused }, "retried": deliveries.reduce(0) { $0 + $1.health.failures },
+                "refused": all.reduce(0) { $0 + $1.refused }, "retried": lanes.retried,
                 "dead_lettered": dead, "partially_rejected": otlp.reduce(0) { $0 + $1.rejectedRecords }]
     }
 
     public var health: SinkHealth {
-        var c = counters
-        let spooled = c.removeValue(forKey: "spooled") ?? 0
-        let since = deliveries.compactMap { $0.health.since }.min()
-        let error = deliveries.compactMap { d in d.health.since == nil ? nil : d.health.error.map { "\(d.name): \($0)" } }.first
-        return SinkHealth(failingSinceMillis: since, lastError: since == nil ? nil : (error ?? "delivery failing"),
-                          counters: c, gauges: ["spooled": spooled])
+        .lanes(counters: counters, failingSinceMillis: lanes.failingSinceMillis, lastError: lanes.lastError,
+               failing: "delivery failing")
     }
 
     public var summary: String {
