@@ -38,37 +38,62 @@ public enum SegmentSalvager {
         }
     }
 
+    // MARK: the walk every codec shares
+
+    /// What one codec made of the frame at the start of `rest`.
+    enum FrameStep {
+        /// `length` bytes: a whole frame, its lines appended (`intact`) or left out (damaged, skipped whole).
+        case frame(length: Int, intact: Bool)
+        /// The frame runs past the end of the file: its complete lines were appended; nothing follows.
+        case tornTail
+        /// Not a frame that can be walked: look for the next magic.
+        case broken
+    }
+
+    /// Walks `b` frame by frame: garbage and broken frames are counted and skipped to the next `magic`, whole
+    /// frames are decoded by `step`, a torn last frame ends the walk.
+    private static func walk(_ b: UnsafeBufferPointer<UInt8>, magic: [UInt8],
+                             _ step: (UnsafeBufferPointer<UInt8>, ByteBuffer) -> FrameStep) -> Result {
+        var result = Result(lines: ByteBuffer(capacity: max(b.count * 4, 1024)))
+        var i = 0
+        while i < b.count {
+            guard isMagic(b, i, magic) else {
+                result.framesDamaged += 1
+                i = nextMagic(b, from: i + 1, magic) ?? b.count
+                continue
+            }
+            switch step(UnsafeBufferPointer(rebasing: b[i...]), result.lines) {
+            case let .frame(length, intact):
+                if intact { result.framesIntact += 1 } else { result.framesDamaged += 1 }
+                i += length
+            case .tornTail:
+                result.tornTail = true
+                i = b.count
+            case .broken:
+                result.framesDamaged += 1
+                i = nextMagic(b, from: i + 1, magic) ?? b.count
+            }
+        }
+        return result
+    }
+
     // MARK: LZ4
 
     public static let lz4Magic: [UInt8] = [0x04, 0x22, 0x4d, 0x18]
 
     private static func lz4(_ b: UnsafeBufferPointer<UInt8>) -> Result {
-        var result = Result(lines: ByteBuffer(capacity: max(b.count * 4, 1024)))
-        var i = 0
-        while i < b.count {
-            guard isMagic(b, i, lz4Magic) else {
-                result.framesDamaged += 1
-                i = nextMagic(b, from: i + 1, lz4Magic) ?? b.count
-                continue
-            }
-            switch frameLength(b, i) {
+        walk(b, magic: lz4Magic) { rest, lines in
+            switch frameLength(rest, 0) {
             case .complete(let length):
-                if decodeLZ4(UnsafeBufferPointer(rebasing: b[i..<(i + length)]), into: result.lines, allowPartial: false) {
-                    result.framesIntact += 1
-                } else {
-                    result.framesDamaged += 1
-                }
-                i += length
+                let intact = decodeLZ4(UnsafeBufferPointer(rebasing: rest[..<length]), into: lines, allowPartial: false)
+                return .frame(length: length, intact: intact)
             case .cutShort:
-                _ = decodeLZ4(UnsafeBufferPointer(rebasing: b[i...]), into: result.lines, allowPartial: true)
-                result.tornTail = true
-                i = b.count
+                _ = decodeLZ4(rest, into: lines, allowPartial: true)
+                return .tornTail
             case .broken:
-                result.framesDamaged += 1
-                i = nextMagic(b, from: i + 1, lz4Magic) ?? b.count
+                return .broken
             }
         }
-        return result
     }
 
     public enum FrameLength { case complete(Int), cutShort, broken }
@@ -128,24 +153,14 @@ public enum SegmentSalvager {
     private static let gzipMagic: [UInt8] = [0x1f, 0x8b, 0x08]
 
     private static func gzip(_ b: UnsafeBufferPointer<UInt8>) -> Result {
-        var result = Result(lines: ByteBuffer(capacity: max(b.count * 4, 1024)))
-        var i = 0
-        while i < b.count {
-            guard isMagic(b, i, gzipMagic) else {
-                result.framesDamaged += 1
-                i = nextMagic(b, from: i + 1, gzipMagic) ?? b.count
-                continue
-            }
-            let (status, used) = inflateMember(UnsafeBufferPointer(rebasing: b[i...]), into: result.lines)
+        walk(b, magic: gzipMagic) { rest, lines in
+            let (status, used) = inflateMember(rest, into: lines)
             switch status {
-            case .intact: result.framesIntact += 1; i += used
-            case .cutShort: result.tornTail = true; i = b.count
-            case .damaged:
-                result.framesDamaged += 1
-                i = nextMagic(b, from: i + 1, gzipMagic) ?? b.count
+            case .intact: return .frame(length: used, intact: true)
+            case .cutShort: return .tornTail
+            case .damaged: return .broken
             }
         }
-        return result
     }
 
     private enum MemberStatus { case intact, cutShort, damaged }
@@ -182,37 +197,19 @@ public enum SegmentSalvager {
     public static let zstdMagic: [UInt8] = [0x28, 0xb5, 0x2f, 0xfd]
 
     private static func zstd(_ b: UnsafeBufferPointer<UInt8>) -> Result {
-        var result = Result(lines: ByteBuffer(capacity: max(b.count * 4, 1024)))
-        var i = 0
-        while i < b.count {
-            guard isMagic(b, i, zstdMagic) else {
-                result.framesDamaged += 1
-                i = nextMagic(b, from: i + 1, zstdMagic) ?? b.count
-                continue
-            }
-            let rest = UnsafeBufferPointer(rebasing: b[i...])
+        walk(b, magic: zstdMagic) { rest, lines in
             let length = ZSTD_findFrameCompressedSize(rest.baseAddress, rest.count)
             if ZSTD_isError(length) == 0 {
-                let frame = UnsafeBufferPointer(rebasing: b[i..<(i + length)])
-                if decodeZstd(frame, into: result.lines, allowPartial: false) { result.framesIntact += 1 } else {
-                    result.framesDamaged += 1
-                }
-                i += length
-                continue
+                let intact = decodeZstd(UnsafeBufferPointer(rebasing: rest[..<length]), into: lines, allowPartial: false)
+                return .frame(length: length, intact: intact)
             }
             // The frame runs past the end of the file: a torn tail when it is the last frame, a damaged block
             // size when another frame follows.
-            let next = nextMagic(b, from: i + 1, zstdMagic)
-            if ZSTD_getErrorCode(length) == ZSTD_error_srcSize_wrong, next == nil {
-                _ = decodeZstd(rest, into: result.lines, allowPartial: true)
-                result.tornTail = true
-                i = b.count
-            } else {
-                result.framesDamaged += 1
-                i = next ?? b.count
-            }
+            guard ZSTD_getErrorCode(length) == ZSTD_error_srcSize_wrong,
+                  nextMagic(rest, from: 1, zstdMagic) == nil else { return .broken }
+            _ = decodeZstd(rest, into: lines, allowPartial: true)
+            return .tornTail
         }
-        return result
     }
 
     /// Decodes one frame (checking its content checksum); appends its lines when it is intact (or, with
