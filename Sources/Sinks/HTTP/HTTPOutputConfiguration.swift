@@ -39,6 +39,20 @@ public struct HTTPOutputConfiguration: Sendable {
         self.log = log
     }
 
+    /// The header lines every request of a `contentType` carries (configured headers, gzip encoding).
+    func fixedHeaders(contentType: String) -> String {
+        var head = "Content-Type: \(contentType)\r\n"
+        for h in headers { head += "\(h.name): \(h.value)\r\n" }
+        if gzip { head += "Content-Encoding: gzip\r\n" }
+        return head
+    }
+
+    /// The `Authorization` line, the token file read again for every request (a rotated token is used at once).
+    func authorizationHeader() throws -> String {
+        guard let file = bearerTokenFile else { return "" }
+        return "Authorization: Bearer \(try Self.readToken(file))\r\n"
+    }
+
     /// The token in `path`, trimmed; throws when it cannot be read or is empty.
     public static func readToken(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {

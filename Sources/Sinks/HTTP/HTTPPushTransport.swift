@@ -19,20 +19,14 @@ final class HTTPPushTransport: DeliveryTransport {
         // (an `otlp+` destination gets ``OTLPTransport`` instead)
         self.destination = destination
         self.configuration = configuration
-        var head = "Content-Type: application/x-ndjson\r\n"
-        for h in configuration.headers { head += "\(h.name): \(h.value)\r\n" }
-        if configuration.gzip { head += "Content-Encoding: gzip\r\n" }
-        fixedHeaders = head
+        fixedHeaders = configuration.fixedHeaders(contentType: "application/x-ndjson")
         connection = HTTPConnection(host: destination.host, port: destination.port,
                                     tls: destination.tls ? configuration.tls : nil)
         compressor = configuration.gzip ? GzipMemberCompressor(level: 1) : nil
     }
 
     func deliver(_ batch: DeliverySpool.Batch) throws {
-        var headers = fixedHeaders
-        if let file = configuration.bearerTokenFile {
-            headers += "Authorization: Bearer \(try HTTPOutputConfiguration.readToken(file))\r\n"
-        }
+        let headers = fixedHeaders + (try configuration.authorizationHeader())
         let answer: HTTPConnection.Answer
         if let compressor {
             let body = ByteBuffer(capacity: batch.bytes.count / 3 + 4096)

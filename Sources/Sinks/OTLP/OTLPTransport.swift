@@ -24,10 +24,7 @@ final class OTLPTransport: DeliveryTransport {
     init(destination: HTTPOutputDestination, configuration: HTTPOutputConfiguration) {
         self.destination = destination
         self.configuration = configuration
-        var head = "Content-Type: application/x-protobuf\r\n"
-        for h in configuration.headers { head += "\(h.name): \(h.value)\r\n" }
-        if configuration.gzip { head += "Content-Encoding: gzip\r\n" }
-        fixedHeaders = head
+        fixedHeaders = configuration.fixedHeaders(contentType: "application/x-protobuf")
         connection = HTTPConnection(host: destination.http.host, port: destination.http.port,
                                     tls: destination.http.tls ? configuration.tls : nil)
         compressor = configuration.gzip ? GzipMemberCompressor(level: 1) : nil
@@ -63,10 +60,7 @@ final class OTLPTransport: DeliveryTransport {
     func deliver(_ batch: DeliverySpool.Batch) throws {
         let body = batch.prepared as? Body ?? self.body(batch, compressor)
         guard body.records > 0 else { return }
-        var headers = fixedHeaders
-        if let file = configuration.bearerTokenFile {
-            headers += "Authorization: Bearer \(try HTTPOutputConfiguration.readToken(file))\r\n"
-        }
+        let headers = fixedHeaders + (try configuration.authorizationHeader())
         let answer = try body.bytes.withUnsafeBytes {
             try connection.post(destination.http.target, body: $0, headers: headers, timeoutMillis: configuration.requestTimeoutMillis)
         }
