@@ -8,8 +8,8 @@ A=$1 B=$2 ROUNDS=${3:-8}
 LINES=${LINES:-1000000}
 OUT=bench/out
 mkdir -p "$OUT"
-INPUT=$OUT/input-$LINES.jsonl
-[ -s "$INPUT" ] || { python3 bench/gen_logs.py --lines "$LINES" --seed 42 > "$INPUT.tmp" && mv "$INPUT.tmp" "$INPUT"; }
+source bench/lib.sh
+INPUT=$(bench_input "$LINES")
 cat "$INPUT" > /dev/null
 declare -A wall cpu
 for r in $(seq "$ROUNDS"); do

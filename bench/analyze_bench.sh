@@ -9,8 +9,8 @@ LINES=${LINES:-1000000}
 RUNS=${RUNS:-3}
 OUT=bench/out
 mkdir -p "$OUT"
-INPUT=$OUT/input-$LINES.jsonl
-[ -s "$INPUT" ] || { python3 bench/gen_logs.py --lines "$LINES" --seed 42 > "$INPUT.tmp" && mv "$INPUT.tmp" "$INPUT"; }
+source bench/lib.sh
+INPUT=$(bench_input "$LINES")
 ARCHIVE=$OUT/analyze-archive-$LINES
 if [ ! -d "$ARCHIVE" ]; then "$BIN" run --out "$ARCHIVE.tmp" < "$INPUT" 2> /dev/null && mv "$ARCHIVE.tmp" "$ARCHIVE"; fi
 cat "$ARCHIVE"/*.lz4 > /dev/null

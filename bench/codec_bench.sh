@@ -13,10 +13,8 @@ LINES=${LINES:-1000000}
 RUNS=${RUNS:-3}
 OUT=bench/out
 mkdir -p "$OUT"
-INPUT=$OUT/input-$LINES.jsonl
-if [ ! -s "$INPUT" ]; then
-  python3 bench/gen_logs.py --lines "$LINES" --seed 42 > "$INPUT.tmp" && mv "$INPUT.tmp" "$INPUT"
-fi
+source bench/lib.sh
+INPUT=$(bench_input "$LINES")
 # The segment lines: the entries exactly as the segments hold them.
 rm -rf "$OUT/codec-archive"
 "$BIN" run --out "$OUT/codec-archive" < "$INPUT" 2> /dev/null

@@ -11,8 +11,8 @@ LINES=${LINES:-200000}
 RUNS=${RUNS:-3}
 OUT=bench/out
 mkdir -p "$OUT"
-INPUT=$OUT/input-$LINES.jsonl
-[ -s "$INPUT" ] || python3 bench/gen_logs.py --lines "$LINES" --seed 42 > "$INPUT"
+source bench/lib.sh
+INPUT=$(bench_input "$LINES")
 cat "$INPUT" > /dev/null
 rm -f "$OUT/otlp-discard.port"
 python3 scripts/otlp_receiver.py "$OUT/otlp-discard" --discard > /dev/null &
