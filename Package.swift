@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Network inputs (TCP/TLS syslog, HTTP, OTLP, Fluent forward): SwiftNIO's server engine (DESIGN.md §2).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
@@ -24,7 +28,20 @@ let package = Package(
         .target(name: "Pipeline", swiftSettings: fast),
         // Segment names, frames, manifests, codecs, reading and salvage: shared by writing, replay, cat and verify.
         .target(name: "SegmentFormat", dependencies: ["Pipeline", "CLZ4", "CZlib", "CDeflate", "CZstd", "CCrypto"], swiftSettings: fast),
-        .target(name: "Ingest", dependencies: ["Pipeline", "SegmentFormat", "CSocket"], swiftSettings: fast),
+        // Sources: stdin, UDP, file tail, replay, and the inputs that hold connections (Network/, TCP/, HTTP/, OTLP/,
+        // Forward/) on SwiftNIO's server engine.
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "Pipeline", "SegmentFormat", "CSocket", "CZlib", "CZstd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: fast
+        ),
         .target(name: "Sinks", dependencies: ["Pipeline", "SegmentFormat", "CLZ4", "CZlib", "CDeflate", "CCrypto", "CTLS"], swiftSettings: fast),
         .executableTarget(
             name: "logpipe",

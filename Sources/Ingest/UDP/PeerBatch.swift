@@ -3,41 +3,42 @@ import Pipeline
 /// The lines one peer's datagrams added since its last batch was cut, plus that peer's origin (session ID).
 ///
 /// Lines are copied into one buffer (taken from the pool when the first line arrives); `take` hands buffer and
-/// line ranges on as a `RawBatch` and leaves the batch empty. Used by the receiving thread only.
-final class PeerBatch {
-    let origin: SourceOrigin
+/// line ranges on as a `RawBatch` and leaves the batch empty. Used by one thread at a time: the UDP receiving
+/// thread, or a network connection's event loop (Network/).
+public final class PeerBatch {
+    public let origin: SourceOrigin
     private let pool: BufferPool?
     private let initialCapacity: Int
     private var buffer: ByteBuffer?
-    private(set) var lines: [LineRef] = []
+    public private(set) var lines: [LineRef] = []
     /// Datagram bytes behind the waiting lines.
-    var inputBytes = 0
+    public var inputBytes = 0
     /// Whether the source's list of batches waiting for their timeout holds this one.
     var listed = false
 
-    init(origin: SourceOrigin, pool: BufferPool?, initialCapacity: Int) {
+    public init(origin: SourceOrigin, pool: BufferPool?, initialCapacity: Int) {
         self.origin = origin
         self.pool = pool
         self.initialCapacity = initialCapacity
     }
 
-    var isEmpty: Bool { lines.isEmpty }
-    var lineCount: Int { lines.count }
-    var byteCount: Int { buffer?.count ?? 0 }
+    public var isEmpty: Bool { lines.isEmpty }
+    public var lineCount: Int { lines.count }
+    public var byteCount: Int { buffer?.count ?? 0 }
     /// Read time of the oldest waiting line.
-    var oldestMillis: Int64? { lines.first?.readMillis }
+    public var oldestMillis: Int64? { lines.first?.readMillis }
     /// Length of the last line (for the joined-line limit).
-    var lastLineLength: Int { Int(lines.last?.length ?? 0) }
+    public var lastLineLength: Int { Int(lines.last?.length ?? 0) }
 
     /// Copies a line in as a new entry.
-    @inline(__always) func append(_ p: UnsafePointer<UInt8>, _ n: Int, truncated: Bool, now: Int64) {
+    @inline(__always) public func append(_ p: UnsafePointer<UInt8>, _ n: Int, truncated: Bool, now: Int64) {
         let b = buffer ?? makeBuffer()
         lines.append(LineRef(start: b.count, length: n, readMillis: now, truncated: truncated))
         b.append(p, n)
     }
 
     /// Appends a continuation line to the last entry (`\n` between), which then carries a stack.
-    func joinToLast(_ p: UnsafePointer<UInt8>, _ n: Int) {
+    public func joinToLast(_ p: UnsafePointer<UInt8>, _ n: Int) {
         guard let b = buffer, !lines.isEmpty else { return }
         b.append(10)
         b.append(p, n)
@@ -46,7 +47,7 @@ final class PeerBatch {
     }
 
     /// The waiting lines as a batch (nil when none wait); the next line starts a fresh buffer.
-    func take(close: BatchClose) -> RawBatch? {
+    public func take(close: BatchClose) -> RawBatch? {
         guard let b = buffer, !lines.isEmpty else { return nil }
         let batch = RawBatch(buffer: b, lines: lines, origin: origin, close: close, inputBytes: inputBytes)
         buffer = nil

@@ -39,6 +39,9 @@ public protocol Source: AnyObject {
     var exitSummary: String? { get }
     /// Gauges and counters for /metrics: (name, labels, value), read every half second from another thread.
     var gauges: [SourceGauge] { get }
+    /// After `run` returned and the run's last acknowledgement round: release what outlives `run` (a network
+    /// input answers the clients still waiting — not durable — and closes their connections).
+    func afterRun()
 }
 
 /// One value a source reports for /metrics.
@@ -62,4 +65,5 @@ extension Source {
     public func resume(fromArchive positions: [String: Int64]) throws {}
     public var exitSummary: String? { nil }
     public var gauges: [SourceGauge] { [] }
+    public func afterRun() {}
 }

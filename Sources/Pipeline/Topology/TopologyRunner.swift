@@ -88,6 +88,7 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
             do { if try !sink.finish() { outcome.kept.append(sink.name) } } catch { finishError = finishError ?? error }
         }
         if let e = acks.waitForRounds(), finishError == nil, failure.message == nil { finishError = e }
+        for source in t.sources { source.afterRun() }
         outcome.failure = failure.message ?? finishError.map { "\($0)" } ?? sourceError.map { "\($0)" }
         return outcome
     }
