@@ -39,6 +39,9 @@ public protocol Source: AnyObject {
     var exitSummary: String? { get }
     /// Gauges and counters for /metrics: (name, labels, value), read every half second from another thread.
     var gauges: [SourceGauge] { get }
+    /// After `run` has returned and the final acknowledgement round has reached the source (end of the run, or a
+    /// reload that removes it): release what it holds (a listening socket, a client's connection).
+    func close()
 }
 
 /// One value a source reports for /metrics.
@@ -62,4 +65,5 @@ extension Source {
     public func resume(fromArchive positions: [String: Int64]) throws {}
     public var exitSummary: String? { nil }
     public var gauges: [SourceGauge] { [] }
+    public func close() {}
 }
