@@ -100,7 +100,9 @@ extension FileTailSource {
                 accountTruncation(path: live.path, key: Fingerprint.split(key).0, readTo: entry.offset, device: d, inode: i)
                 continue
             }
-            guard !known.contains(Fingerprint.inodeKey(device: d, inode: i)),
+            // The store is shared by every file input: a checkpoint taken on a path outside this glob is another
+            // input's (read by it from that checkpoint), not a file of ours renamed away.
+            guard matcher.matches(entry.path), !known.contains(Fingerprint.inodeKey(device: d, inode: i)),
                   let s = here.first(where: { $0.device == d && $0.inode == i }), s.size > entry.offset else { continue }
             let fd = open(s.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { continue }
