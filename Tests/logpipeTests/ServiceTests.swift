@@ -526,9 +526,9 @@ import Glibc
     }
 }
 
-// MARK: - A running logpipe whose stderr can be read while it runs
+// MARK: - A running logpipe whose stderr can be read while it runs (also used by ReloadTests)
 
-private final class ServiceRun {
+final class ServiceRun {
     let process = Process()
     private let stdinFD: Int32
     private let errPath: String
@@ -622,7 +622,7 @@ private final class ServiceRun {
 
 // MARK: - A minimal HTTP/1.1 client
 
-private struct HTTPResponse {
+struct HTTPResponse {
     var status: Int
     var headers: [String: String]
     var body: Data
@@ -630,7 +630,7 @@ private struct HTTPResponse {
 }
 
 /// `GET path` on 127.0.0.1:port, one request per connection, read to the end.
-private func httpGet(port: Int, path: String, timeout: Double = 3) throws -> HTTPResponse {
+func httpGet(port: Int, path: String, timeout: Double = 3) throws -> HTTPResponse {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
     defer { close(fd) }
@@ -683,7 +683,7 @@ private func healthJSON(_ r: HTTPResponse) throws -> [String: Any] {
 }
 
 /// `GET /metrics`, checked (200, text/plain; version=0.0.4) and parsed strictly.
-private func scrapeMetrics(_ port: Int) throws -> PromText {
+func scrapeMetrics(_ port: Int) throws -> PromText {
     let r = try httpGet(port: port, path: "/metrics")
     guard r.status == 200 else { throw ToolError.failed("/metrics: \(r.status) \(r.bodyText)") }
     let type = (r.headers["content-type"] ?? "").replacingOccurrences(of: " ", with: "").lowercased()
@@ -695,7 +695,7 @@ private func scrapeMetrics(_ port: Int) throws -> PromText {
 }
 
 /// Scrapes until `condition` holds (then returns that scrape) or the timeout (then the last scrape).
-private func waitForMetrics(_ port: Int, timeout: Double, until condition: (PromText) -> Bool) throws -> PromText {
+func waitForMetrics(_ port: Int, timeout: Double, until condition: (PromText) -> Bool) throws -> PromText {
     let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
     var last = try scrapeMetrics(port)
     while !condition(last), Date() < deadline {
@@ -714,7 +714,7 @@ private struct PromParseError: Error, CustomStringConvertible {
     var description: String { "line \(line): \(problem): \(text)" }
 }
 
-private struct PromText {
+struct PromText {
     struct Sample {
         var name: String
         var labels: [String: String]
