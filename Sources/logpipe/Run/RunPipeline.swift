@@ -33,12 +33,19 @@ final class RunPipeline {
     private let reloadSettings: (() throws -> RunOptions.Resolved)?
     private var signalSources: [DispatchSourceSignal] = []
     var settings: RunOptions.Resolved { parts.settings }
+    /// `<state-dir>/control.sock` (docs/control-socket.md): `stats` is registered here; a command is
+    /// one more `control.register(name) { request, reply in … }`.
+    let control: ControlServer
 
     /// `reload`: re-reads the configuration for SIGHUP (nil: reload not available).
     init(_ parts: RunTopologyBuilder.Parts, reload: (() throws -> RunOptions.Resolved)?) {
         self.parts = parts
         reloadSettings = reload
         runner = TopologyRunner(parts.topology)
+        control = ControlServer(stateDir: parts.settings.stateDir)
+        control.register("stats") { [stats = parts.stats, weak control] _, reply in
+            reply.send(json: stats.snapshot().merging(["ok": true, "refusedConnections": control?.refused ?? 0]) { a, _ in a })
+        }
     }
 
     func run() throws -> Summary {
@@ -50,6 +57,10 @@ final class RunPipeline {
             Diagnostics.logger.notice("serving /health and /metrics on \(server!.host):\(server!.port)")
         }
         defer { server?.shutdown() }
+        do { try control.start() } catch {
+            Diagnostics.logger.warning("control socket: \(error); logpipe top and reload cannot reach this run")
+        }
+        defer { control.stop() }
         for source in parts.topology.sources { parts.health.input(source.name) }
         if parts.segments != nil { parts.health.sink("segments", error: nil) }
         let outcome = runner.run()

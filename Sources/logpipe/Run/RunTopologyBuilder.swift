@@ -17,6 +17,8 @@ enum RunTopologyBuilder {
         let metrics: PipelineMetrics?
         let health: HealthState
         let rawPool: BufferPool
+        /// The per-input and per-sink totals the control socket's `stats` command reports.
+        let stats: RunStats
     }
 
     /// The sinks a command asked for besides segment files.
@@ -68,6 +70,7 @@ enum RunTopologyBuilder {
         let outPool = BufferPool()
         let codec = settings.segments
         let compress = sinks.contains { $0.needsFrame }
+        let stats = RunStats(sources: sources, sinks: sinks)
         var topology = Topology<RunWorker>(
             sources: sources, sinks: sinks,
             makeWorker: { RunWorker(live: live, compressor: compress ? codec.codec.makeCompressor(level: codec.codecLevel) : nil) },
@@ -88,6 +91,7 @@ enum RunTopologyBuilder {
         }
         topology.delivered = { batch in
             metrics?.delivered(batch.encoded, compressedBytes: batch.frame.count, readMillis: batch.encoded.firstReadMillis)
+            stats.delivered(batch.encoded)
             delivered?(batch.encoded)
         }
         topology.recycle = { batch in
@@ -126,7 +130,7 @@ enum RunTopologyBuilder {
             }
         }
         return Parts(settings: settings, topology: topology, segments: segments, live: live, metrics: metrics,
-                     health: health, rawPool: rawPool)
+                     health: health, rawPool: rawPool, stats: stats)
     }
 
     /// Recovers what an earlier run left open, then opens the segment sink; returns it with the source positions
