@@ -33,7 +33,7 @@ final class RunPipeline {
     private let reloadSettings: (() throws -> RunOptions.Resolved)?
     private var signalSources: [DispatchSourceSignal] = []
     var settings: RunOptions.Resolved { parts.settings }
-    /// `<state-dir>/control.sock` (docs/control-socket.md): `stats` is registered here; a command is
+    /// `<state-dir>/control.sock` (docs/control-socket.md): `stats` and `tap` are registered here; a command is
     /// one more `control.register(name) { request, reply in … }`.
     let control: ControlServer
 
@@ -46,6 +46,7 @@ final class RunPipeline {
         control.register("stats") { [stats = parts.stats, weak control] _, reply in
             reply.send(json: stats.snapshot().merging(["ok": true, "refusedConnections": control?.refused ?? 0]) { a, _ in a })
         }
+        TapService(hub: parts.taps, sinks: parts.topology.sinks.map { ($0.name, $0.route) }).register(on: control)
     }
 
     func run() throws -> Summary {
@@ -58,7 +59,7 @@ final class RunPipeline {
         }
         defer { server?.shutdown() }
         do { try control.start() } catch {
-            Diagnostics.logger.warning("control socket: \(error); logpipe top and reload cannot reach this run")
+            Diagnostics.logger.warning("control socket: \(error); tap, top and reload cannot reach this run")
         }
         defer { control.stop() }
         for source in parts.topology.sources { parts.health.input(source.name) }

@@ -17,7 +17,8 @@ enum RunTopologyBuilder {
         let metrics: PipelineMetrics?
         let health: HealthState
         let rawPool: BufferPool
-        /// The per-input and per-sink totals the control socket's `stats` command reports.
+        /// Taps of the control socket, and the per-input and per-sink totals its `stats` command reports.
+        let taps: TapHub
         let stats: RunStats
     }
 
@@ -70,10 +71,11 @@ enum RunTopologyBuilder {
         let outPool = BufferPool()
         let codec = settings.segments
         let compress = sinks.contains { $0.needsFrame }
+        let taps = TapHub()
         let stats = RunStats(sources: sources, sinks: sinks)
         var topology = Topology<RunWorker>(
             sources: sources, sinks: sinks,
-            makeWorker: { RunWorker(live: live, compressor: compress ? codec.codec.makeCompressor(level: codec.codecLevel) : nil) },
+            makeWorker: { RunWorker(live: live, compressor: compress ? codec.codec.makeCompressor(level: codec.codecLevel) : nil, taps: taps) },
             process: { worker, raw in worker.process(raw, rawPool: rawPool, outPool: outPool) },
             flushIntervalMillis: settings.framing.batchTimeoutMillis)
         if outputs.urgent != nil, settings.incidents {
@@ -86,12 +88,14 @@ enum RunTopologyBuilder {
                 let incidents = SegmentLine.batch(from: lines, origin: batch.encoded.origin).batch
                 let frame = ByteBuffer(capacity: compress ? lines.count + 1024 : 0)
                 if compress { compressor.compress(incidents.output.bytes, into: frame) }
+                if taps.attached { taps.delivered(incidents) }
                 return CompressedBatch(encoded: incidents, frame: frame)
             }
         }
         topology.delivered = { batch in
             metrics?.delivered(batch.encoded, compressedBytes: batch.frame.count, readMillis: batch.encoded.firstReadMillis)
             stats.delivered(batch.encoded)
+            if taps.attached { taps.delivered(batch.encoded) }
             delivered?(batch.encoded)
         }
         topology.recycle = { batch in
@@ -130,7 +134,7 @@ enum RunTopologyBuilder {
             }
         }
         return Parts(settings: settings, topology: topology, segments: segments, live: live, metrics: metrics,
-                     health: health, rawPool: rawPool, stats: stats)
+                     health: health, rawPool: rawPool, taps: taps, stats: stats)
     }
 
     /// Recovers what an earlier run left open, then opens the segment sink; returns it with the source positions

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// A running `logpipe` whose stderr can be read while it runs; stdin is a pipe the test writes to.
-final class ServiceRun {
+final class ServiceRun: @unchecked Sendable { // written from one thread at a time (a test's writer thread)
     let process = Process()
     private let stdinFD: Int32
     private let errPath: String
