@@ -41,6 +41,9 @@ final class RunPipeline {
     private let reloader: RunReloader?
     private var signalSources: [DispatchSourceSignal] = []
     var settings: RunOptions.Resolved { parts.settings }
+    /// `<state-dir>/control.sock` (docs/control-socket.md): `stats` and `tap` are registered here; a command is
+    /// one more `control.register(name) { request, reply in … }`.
+    let control: ControlServer
 
     /// `reload`: what SIGHUP needs (nil: reload not available, as in replay).
     init(_ parts: RunTopologyBuilder.Parts, reload: Reload?) {
@@ -50,6 +53,11 @@ final class RunPipeline {
         reloader = reload.map {
             RunReloader(runner: runner, parts: parts, configuration: $0.configuration, outputs: $0.outputs, read: $0.read)
         }
+        control = ControlServer(stateDir: parts.settings.stateDir)
+        control.register("stats") { [stats = parts.stats, weak control] _, reply in
+            reply.send(json: stats.snapshot().merging(["ok": true, "refusedConnections": control?.refused ?? 0]) { a, _ in a })
+        }
+        TapService(hub: parts.taps, sinks: parts.topology.sinks.map { ($0.name, $0.route) }).register(on: control)
     }
 
     func run() throws -> Summary {
@@ -61,6 +69,10 @@ final class RunPipeline {
             Diagnostics.logger.notice("serving /health and /metrics on \(server!.host):\(server!.port)")
         }
         defer { server?.shutdown() }
+        do { try control.start() } catch {
+            Diagnostics.logger.warning("control socket: \(error); tap, top and reload cannot reach this run")
+        }
+        defer { control.stop() }
         for source in parts.topology.sources { parts.health.input(source.name) }
         if parts.segments.current != nil { parts.health.sink("segments", error: nil) }
         let outcome = runner.run()

@@ -19,6 +19,9 @@ enum RunTopologyBuilder {
         let inputs: InputFactory
         /// Segments finalized by this run's segment sinks (a reload may replace the sink).
         let segments: SegmentTally
+        /// Taps of the control socket, and the per-input and per-sink totals its `stats` command reports.
+        let taps: TapHub
+        let stats: RunStats
     }
 
     /// The sinks a command asked for besides segment files.
@@ -59,9 +62,11 @@ enum RunTopologyBuilder {
         let outPool = BufferPool()
         let codec = settings.segments
         let compress = sinks.contains { $0.needsFrame }
+        let taps = TapHub()
+        let stats = RunStats(sources: sources, sinks: sinks)
         var topology = Topology<RunWorker>(
             sources: sources, sinks: sinks,
-            makeWorker: { RunWorker(live: live, compressor: compress ? codec.codec.makeCompressor(level: codec.codecLevel) : nil) },
+            makeWorker: { RunWorker(live: live, compressor: compress ? codec.codec.makeCompressor(level: codec.codecLevel) : nil, taps: taps) },
             process: { worker, raw in worker.process(raw, rawPool: rawPool, outPool: outPool) },
             flushIntervalMillis: settings.framing.batchTimeoutMillis)
         if settings.incidents {
@@ -75,12 +80,15 @@ enum RunTopologyBuilder {
                 let incidents = SegmentLine.batch(from: lines, origin: batch.encoded.origin).batch
                 let frame = ByteBuffer(capacity: compress ? lines.count + 1024 : 0)
                 if compress { compressor.compress(incidents.output.bytes, into: frame) }
+                if taps.attached { taps.delivered(incidents) }
                 return CompressedBatch(encoded: incidents, frame: frame)
             }
         }
         live.urgent = outputs.urgent != nil
         topology.delivered = { batch in
             metrics?.delivered(batch.encoded, compressedBytes: batch.frame.count, readMillis: batch.encoded.firstReadMillis)
+            stats.delivered(batch.encoded)
+            if taps.attached { taps.delivered(batch.encoded) }
             delivered?(batch.encoded)
         }
         topology.recycle = { batch in
@@ -101,7 +109,7 @@ enum RunTopologyBuilder {
         }
         tally.current = segments
         return Parts(settings: settings, topology: topology, live: live, metrics: metrics, health: health,
-                     inputs: inputs, segments: tally)
+                     inputs: inputs, segments: tally, taps: taps, stats: stats)
     }
 
     /// The sources' and sinks' figures for /metrics, every half second.
