@@ -153,6 +153,52 @@ import Glibc
         let unsent = errors.filter { !urgent.contains($0) }
         #expect(unsent.count == 0, "\(unsent.count) of \(errors.count) ERROR lines reached neither urgent receiver: \(unsent.prefix(10))")
     }
+
+    /// `logpipe reload` through the control socket: applied (exit 0, the notice on stdout) and refused (exit 1, the
+    /// reason on stderr) with the run going on; what it applied holds (the min level), nothing is lost.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
+    func reloadCommandAppliesOrRefusesAndSaysWhich() throws {
+        let dir = TempDir("logpipe-reload")
+        let config = dir.file("logpipe.yaml")
+        let state = dir.file("state")
+        ServiceTests.writeConfig(config, "pipeline: {min-level: DEBUG, batch: {timeout: 50ms}}\n")
+        let run = try ServiceRun(["run", "--config", config, "--out", dir.file("out"), "--state-dir", state], scratch: dir)
+        #expect(ControlSocketClient.waitForSocket(state + "/control.sock", timeout: TestTime.seconds(10)), "\(run.stderrText)")
+        run.write(Array(Self.mainLines(0..<1000).utf8))
+        // All of it delivered under the old settings before any reload (the control socket's stats say so).
+        let deadline = Date().addingTimeInterval(TestTime.seconds(10))
+        var delivered = 0
+        repeat {
+            let stats = try ControlSocketClient.object(state + "/control.sock", #"{"command":"stats"}"#)
+            delivered = ((stats["inputs"] as? [[String: Any]])?.first?["entries"] as? Int) ?? 0
+            if delivered < 1000 { usleep(20_000) }
+        } while delivered < 1000 && Date() < deadline
+        #expect(delivered == 1000)
+
+        ServiceTests.writeConfig(config, "pipeline: {min-level: LOUD}\n")
+        let refused = try logpipe(["reload", "--state-dir", state], environment: cleanEnvironment(), timeout: 20)
+        #expect(refused.status == 1 && refused.stderrText.contains("new configuration refused") && refused.stderrText.contains("LOUD"),
+                "\(refused.status): \(refused.stderrText)")
+        #expect(run.isRunning)
+
+        ServiceTests.writeConfig(config, "pipeline: {min-level: INFO, batch: {timeout: 50ms}}\n")
+        let applied = try logpipe(["reload", "--state-dir", state], environment: cleanEnvironment(), timeout: 20)
+        #expect(applied.status == 0 && applied.stdoutText.contains("reload command: configuration reloaded (min level INFO"),
+                "\(applied.status): \(applied.stdoutText)\(applied.stderrText)")
+        run.write(Array(Self.mainLines(1000..<2000).utf8))
+        run.closeStdin()
+        let result = run.wait(timeout: 20)
+        #expect(result.status == 0 && !result.timedOut, "\(result.stderrText)")
+
+        var seen: [Int] = []
+        for segment in segmentFiles(in: dir.file("out")) {
+            for entry in try jsonObjects(try decompressWithTool(segment)) {
+                if let m = entry["message"] as? String, m.hasPrefix("m "), let n = Int(m.dropFirst(2)) { seen.append(n) }
+            }
+        }
+        let expected = (0..<2000).filter { $0 < 1000 || Self.mainLevel($0) != "DEBUG" }
+        #expect(seen == expected, "\(seen.count) entries for \(expected.count): \(firstDifference(seen, expected) ?? "")")
+    }
 }
 
 /// Appends numbered lines to the two tailed files at a steady pace on its own thread, bounded in count and time.

@@ -14,14 +14,27 @@ final class RunStats: @unchecked Sendable {
     private var inputs: [String: Totals] = [:]
     private var inputOrder: [String] = []
     private var sinkTotals: [Totals]
-    private let sinks: [Sink]
-    private let sources: [Source]
+    /// Written on the delivery queue (at start and by a reload), where `delivered` reads them; under `lock`.
+    private var sinks: [Sink]
+    private var sources: [Source]
     private let started = nowMillis()
 
     init(sources: [Source], sinks: [Sink]) {
         self.sources = sources
         self.sinks = sinks
         sinkTotals = Array(repeating: Totals(), count: sinks.count)
+    }
+
+    /// A reload changed the running set (on the delivery queue): a sink's totals stay with its name, so a
+    /// replaced forwarder goes on counting where the old one stopped.
+    func running(sources: [Source], sinks: [Sink]) {
+        lock.lock()
+        defer { lock.unlock() }
+        var byName: [String: Totals] = [:]
+        for (sink, totals) in zip(self.sinks, sinkTotals) { byName[sink.name] = totals }
+        self.sources = sources
+        self.sinks = sinks
+        sinkTotals = sinks.map { byName[$0.name] ?? Totals() }
     }
 
     /// One batch every sink took (the delivery queue).
@@ -56,6 +69,9 @@ final class RunStats: @unchecked Sendable {
 
     /// The `stats` answer: `{"uptimeMillis", "inputs": [...], "sinks": [...]}` (docs/control-socket.md).
     func snapshot() -> [String: Any] {
+        lock.lock()
+        let (sources, sinks) = (self.sources, self.sinks)
+        lock.unlock()
         var drops: [String: Int] = [:]
         for source in sources {
             drops[source.name] = source.gauges.filter { $0.name.hasSuffix("_drops_total") }.reduce(0) { $0 + Int($1.value) }

@@ -58,6 +58,7 @@ final class RunPipeline {
             reply.send(json: stats.snapshot().merging(["ok": true, "refusedConnections": control?.refused ?? 0]) { a, _ in a })
         }
         TapService(hub: parts.taps, sinks: parts.topology.sinks.map { ($0.name, $0.route) }).register(on: control)
+        reloader?.register(on: control)
     }
 
     func run() throws -> Summary {

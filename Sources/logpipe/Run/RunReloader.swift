@@ -151,6 +151,9 @@ final class RunReloader: @unchecked Sendable {
         sinks = next
         parts.segments.current = next[.segments]?.sink as? SegmentSink
         running = plan.next
+        let (stats, runner) = (parts.stats, runner)
+        let order = SinkList(sinks: RunConfiguration.SinkKind.allCases.compactMap { next[$0]?.sink })
+        runner.onDeliveryQueue { stats.running(sources: runner.sources, sinks: order.sinks) }
     }
 
     /// A state directory the new spools can be made in (created if missing, as at start).
@@ -167,3 +170,6 @@ final class RunReloader: @unchecked Sendable {
         }
     }
 }
+
+/// Sinks handed to the delivery queue (they are only touched there once handed over).
+private struct SinkList: @unchecked Sendable { let sinks: [Sink] }
