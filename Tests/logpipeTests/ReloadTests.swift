@@ -199,6 +199,51 @@ import Glibc
         let expected = (0..<2000).filter { $0 < 1000 || Self.mainLevel($0) != "DEBUG" }
         #expect(seen == expected, "\(seen.count) entries for \(expected.count): \(firstDifference(seen, expected) ?? "")")
     }
+
+    /// A reload that moves the output directory, changes the segment size and the `--output` URL: the old
+    /// directory's last segment is finalized, the new one takes over, the HTTP output moves to the other receiver;
+    /// across both directories every line is there once, and every line reached a receiver.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
+    func reloadMovesTheOutputDirectoryAndTheHTTPOutput() throws {
+        let dir = TempDir("logpipe-reload")
+        let a = try TestHTTPReceiver(), b = try TestHTTPReceiver()
+        defer { a.stop(); b.stop() }
+        let config = dir.file("logpipe.yaml")
+        func yaml(out: String, maxEntries: Int, port: Int) -> String {
+            "pipeline: {batch: {timeout: 50ms}}\nsegments: {out: \(dir.file(out)), max-entries: \(maxEntries)}\n" +
+                "output: {urls: [\"http://127.0.0.1:\(port)/all\"]}\n"
+        }
+        ServiceTests.writeConfig(config, yaml(out: "out1", maxEntries: 100_000, port: a.port))
+        let run = try ServiceRun(["run", "--config", config, "--state-dir", dir.file("state"), "--metrics", "127.0.0.1:0"],
+                                 scratch: dir)
+        let port = try run.metricsPort()
+        run.write(Array(Self.mainLines(0..<3000).utf8))
+        _ = try waitForMetrics(port, timeout: 10) { ($0.total("logpipe_entries_in_total") ?? 0) >= 3000 }
+        ServiceTests.writeConfig(config, yaml(out: "out2", maxEntries: 500, port: b.port))
+        run.signal(SIGHUP)
+        #expect(run.waitForStderr("configuration reloaded", count: 1, timeout: 10), "\(run.stderrText)")
+        #expect(run.stderrText.contains("reopened http, segments"), "\(run.stderrText)")
+        run.write(Array(Self.mainLines(3000..<6000).utf8))
+        run.closeStdin()
+        let result = run.wait(timeout: 20)
+        #expect(result.status == 0 && !result.timedOut, "\(result.stderrText)")
+
+        func numbers(_ out: String) throws -> [Int] {
+            try segmentFiles(in: dir.file(out)).flatMap { segment in
+                try jsonObjects(try decompressWithTool(segment)).compactMap { ($0["message"] as? String).flatMap { Int($0.dropFirst(2)) } }
+            }
+        }
+        let first = try numbers("out1"), second = try numbers("out2")
+        #expect(directoryListing(dir.file("out1")).allSatisfy { !$0.hasSuffix(".open") }, "\(directoryListing(dir.file("out1")))")
+        #expect(first + second == Array(0..<6000), "\(first.count) + \(second.count): \(firstDifference(first + second, Array(0..<6000)) ?? "")")
+        #expect(first.count >= 3000 && segmentFiles(in: dir.file("out2")).count >= (6000 - first.count) / 500)
+        let received = Set((a.lines + b.lines).compactMap { line -> Int? in
+            guard let r = line.range(of: #""message":"m "#) else { return nil }
+            return Int(line[r.upperBound...].prefix { $0.isNumber })
+        })
+        #expect(received == Set(0..<6000), "\(6000 - received.count) lines reached neither receiver")
+        #expect(!b.lines.isEmpty)
+    }
 }
 
 /// Appends numbered lines to the two tailed files at a steady pace on its own thread, bounded in count and time.
