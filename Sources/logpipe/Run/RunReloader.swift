@@ -69,9 +69,6 @@ final class RunReloader: @unchecked Sendable {
         do { plan = try prepare() } catch {
             return (false, "new configuration refused, the running one is kept: \(error)")
         }
-        Diagnostics.configure(level: plan.next.settings.logLevel)
-        parts.live.update(plan.next.settings.encoder)
-        parts.live.urgent = plan.next.sinkKey(.urgent) != nil
         let made = MadeSinks()
         let change = TopologyChange(
             stop: plan.stopped.map(\.source),
@@ -92,6 +89,10 @@ final class RunReloader: @unchecked Sendable {
         finished.wait()
         let outcome = result.outcome
         if let refused = outcome.refused { return (false, "new configuration refused: \(refused)") }
+        // The stages' settings: workers take them up between two batches.
+        Diagnostics.configure(level: plan.next.settings.logLevel)
+        parts.live.update(plan.next.settings.encoder)
+        parts.live.urgent = plan.next.sinkKey(.urgent) != nil
         commit(plan, made: made.sinks, failures: outcome.failures)
         if case let .running(sink)? = plan.sinks.first(where: { $0.kind == .segments })?.slot,
            let segments = sink as? SegmentSink, !plan.replaced.contains(.segments) {
