@@ -6,7 +6,8 @@
 public struct TopologyChange: @unchecked Sendable {
     /// One sink of the new set.
     public enum SinkSlot {
-        /// Keeps running as it is.
+        /// In the new set as it is: a sink that keeps running, or one the reload opened already (a segment sink
+        /// in a new directory, opened while the old one still writes).
         case running(Sink)
         /// Opened on the delivery queue once the retired sinks have finished (a new segment sink may reuse the
         /// directory, a new forwarder the spool of a destination it keeps). Checked beforehand: failing here

@@ -3,19 +3,14 @@ import Pipeline
 
 /// What one reload found: the new configuration, and per input and sink whether it stays, goes or starts.
 struct ReloadPlan {
-    /// A sink of the new set: the running one (or one opened already), or one opened once its predecessor is gone.
-    enum SinkSlot {
-        case running(Sink)
-        case start(() throws -> Sink)
-    }
-
     var next: RunConfiguration
     /// Flags that differed but need a restart (kept at their running values).
     var restartOnly: [String]
     var kept: [(key: String, source: Source)] = []
     var stopped: [(key: String, source: Source)] = []
     var started: [(key: String, source: Source)] = []
-    var sinks: [(kind: RunConfiguration.SinkKind, slot: SinkSlot)] = []
+    /// The new sink set: running ones (kept, or a segment sink opened already) and ones opened in the swap.
+    var sinks: [(kind: RunConfiguration.SinkKind, slot: TopologyChange.SinkSlot)] = []
     /// Sinks of a kind that runs on with a new configuration, and kinds that are gone.
     var replaced: [RunConfiguration.SinkKind] = []
     var removed: [RunConfiguration.SinkKind] = []

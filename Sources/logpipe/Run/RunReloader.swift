@@ -74,10 +74,8 @@ final class RunReloader: @unchecked Sendable {
             stop: plan.stopped.map(\.source),
             start: plan.started.map { input in (input.source.name, { input.source }) },
             sinks: plan.sinks.map { kind, slot in
-                switch slot {
-                case let .running(sink): return .running(sink)
-                case let .start(make): return .start { let sink = try make(); made.add(kind, sink); return sink }
-                }
+                guard case let .start(make) = slot else { return slot }
+                return .start { let sink = try make(); made.add(kind, sink); return sink }
             },
             flushIntervalMillis: plan.next.settings.framing.batchTimeoutMillis)
         let finished = DispatchSemaphore(value: 0)
