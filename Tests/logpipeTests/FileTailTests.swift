@@ -535,6 +535,29 @@ import Glibc
         #expect(seqs.sorted() == expected, "\(note)")
     }
 
+    /// Two file inputs share one checkpoint store: at a restart (or a reload that starts one) neither takes the
+    /// other's file for one of its own renamed out of its glob — each file is read on from its checkpoint, once.
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
+    func twoFileInputsDoNotReadEachOthersFiles() throws {
+        let t = try TailFixture(glob: "a.log")
+        let a = t.logs + "/a.log", b = t.logs + "/b.log"
+        try appendLines(a, 1...100)
+        try appendLines(b, 1001...1100)
+        let second = ["--input", "file:" + b]
+        var lp = try t.start(second)
+        try t.waitCaughtUp(timeout: 5)
+        _ = try t.stop(lp)
+        try appendLines(a, 101...150)
+        try appendLines(b, 1101...1150)
+        lp = try t.start(second)
+        try t.waitCaughtUp(timeout: 5)
+        let run = try t.stop(lp)
+        let seqs = try t.seqs()
+        let expected = Array(1...150) + Array(1001...1150)
+        #expect(seqs.sorted() == expected, "\(seqs.count) entries for \(expected.count) lines, \(seqs.count - Set(seqs).count) twice: \(run.result.stderrText)")
+        #expect(!run.result.stderrText.contains("renamed"), "\(run.result.stderrText)")
+    }
+
     /// `current.log → app-1.log`, both matching the glob: one file, read once.
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func symlinkToATailedFileIsReadOnce() throws {

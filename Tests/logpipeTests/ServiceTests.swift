@@ -526,103 +526,9 @@ import Glibc
     }
 }
 
-// MARK: - A running logpipe whose stderr can be read while it runs
-
-private final class ServiceRun {
-    let process = Process()
-    private let stdinFD: Int32
-    private let errPath: String
-    private let outPath: String
-    private var stdinClosed = false
-
-    init(_ arguments: [String], scratch: TempDir, environment: [String: String] = cleanEnvironment()) throws {
-        _ = Harness.ignoreSIGPIPE
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw POSIXError(.EIO) }
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        stdinFD = fds[1]
-        let id = UUID().uuidString
-        errPath = scratch.file("stderr-\(id)")
-        outPath = scratch.file("stdout-\(id)")
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Harness.binary)
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-        process.standardInput = FileHandle(fileDescriptor: fds[0], closeOnDealloc: false)
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)!
-        process.standardError = FileHandle(forWritingAtPath: errPath)!
-        do { try process.run() } catch { close(fds[0]); close(fds[1]); throw error }
-        close(fds[0])
-    }
-
-    deinit {
-        closeStdin()
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-    }
-
-    var isRunning: Bool { process.isRunning }
-    var stderrText: String { String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self) }
-
-    @discardableResult
-    func write(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            var p = raw.baseAddress!, left = raw.count
-            while left > 0 {
-                let n = Glibc.write(stdinFD, p, left)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                p += n; left -= n
-            }
-            return true
-        }
-    }
-
-    func closeStdin() { if !stdinClosed { stdinClosed = true; close(stdinFD) } }
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
-
-    /// Waits until stderr holds `needle` at least `count` times.
-    func waitForStderr(_ needle: String, count: Int, timeout: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
-        repeat {
-            if stderrText.components(separatedBy: needle).count - 1 >= count { return true }
-            usleep(20_000)
-        } while Date() < deadline && process.isRunning
-        return stderrText.components(separatedBy: needle).count - 1 >= count
-    }
-
-    /// The port from `serving /health and /metrics on 127.0.0.1:PORT`.
-    func metricsPort(timeout: Double = 10) throws -> Int {
-        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
-        let re = try NSRegularExpression(pattern: #"serving /health and /metrics on 127\.0\.0\.1:(\d+)"#)
-        repeat {
-            let text = stderrText
-            if let m = re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-               let r = Range(m.range(at: 1), in: text), let port = Int(text[r]) { return port }
-            usleep(20_000)
-        } while Date() < deadline && process.isRunning
-        throw ToolError.failed("no metrics port announced on stderr: \(stderrText)")
-    }
-
-    func wait(timeout: Double) -> ProcessResult {
-        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
-        var timedOut = false
-        while process.isRunning {
-            if Date() > deadline { timedOut = true; kill(process.processIdentifier, SIGKILL); break }
-            usleep(10_000)
-        }
-        process.waitUntilExit()
-        closeStdin()
-        return ProcessResult(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-                             stdout: FileManager.default.contents(atPath: outPath) ?? Data(),
-                             stderr: FileManager.default.contents(atPath: errPath) ?? Data(), timedOut: timedOut)
-    }
-}
-
 // MARK: - A minimal HTTP/1.1 client
 
-private struct HTTPResponse {
+struct HTTPResponse {
     var status: Int
     var headers: [String: String]
     var body: Data
@@ -630,7 +536,7 @@ private struct HTTPResponse {
 }
 
 /// `GET path` on 127.0.0.1:port, one request per connection, read to the end.
-private func httpGet(port: Int, path: String, timeout: Double = 3) throws -> HTTPResponse {
+func httpGet(port: Int, path: String, timeout: Double = 3) throws -> HTTPResponse {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
     defer { close(fd) }
@@ -683,7 +589,7 @@ private func healthJSON(_ r: HTTPResponse) throws -> [String: Any] {
 }
 
 /// `GET /metrics`, checked (200, text/plain; version=0.0.4) and parsed strictly.
-private func scrapeMetrics(_ port: Int) throws -> PromText {
+func scrapeMetrics(_ port: Int) throws -> PromText {
     let r = try httpGet(port: port, path: "/metrics")
     guard r.status == 200 else { throw ToolError.failed("/metrics: \(r.status) \(r.bodyText)") }
     let type = (r.headers["content-type"] ?? "").replacingOccurrences(of: " ", with: "").lowercased()
@@ -695,7 +601,7 @@ private func scrapeMetrics(_ port: Int) throws -> PromText {
 }
 
 /// Scrapes until `condition` holds (then returns that scrape) or the timeout (then the last scrape).
-private func waitForMetrics(_ port: Int, timeout: Double, until condition: (PromText) -> Bool) throws -> PromText {
+func waitForMetrics(_ port: Int, timeout: Double, until condition: (PromText) -> Bool) throws -> PromText {
     let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
     var last = try scrapeMetrics(port)
     while !condition(last), Date() < deadline {
@@ -714,7 +620,7 @@ private struct PromParseError: Error, CustomStringConvertible {
     var description: String { "line \(line): \(problem): \(text)" }
 }
 
-private struct PromText {
+struct PromText {
     struct Sample {
         var name: String
         var labels: [String: String]

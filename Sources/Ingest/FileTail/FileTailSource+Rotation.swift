@@ -38,7 +38,7 @@ extension FileTailSource {
         for s in siblings(in: dir) where !(s.device == excluding.0 && s.inode == excluding.1) && s.size >= offset {
             let fd = open(s.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { continue }
-            defer { close(fd) }
+            defer { Glibc.close(fd) }
             guard Fingerprint.prefixHash(fd: fd, length: length) == hash else { continue }
             if best == nil || s.size > best!.size { best = s }
         }
@@ -100,11 +100,13 @@ extension FileTailSource {
                 accountTruncation(path: live.path, key: Fingerprint.split(key).0, readTo: entry.offset, device: d, inode: i)
                 continue
             }
-            guard !known.contains(Fingerprint.inodeKey(device: d, inode: i)),
+            // The store is shared by every file input: a checkpoint taken on a path outside this glob is another
+            // input's (read by it from that checkpoint), not a file of ours renamed away.
+            guard matcher.matches(entry.path), !known.contains(Fingerprint.inodeKey(device: d, inode: i)),
                   let s = here.first(where: { $0.device == d && $0.inode == i }), s.size > entry.offset else { continue }
             let fd = open(s.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else { continue }
-            guard Fingerprint.prefixHash(fd: fd, length: length) == hash else { close(fd); continue }
+            guard Fingerprint.prefixHash(fd: fd, length: length) == hash else { Glibc.close(fd); continue }
             known.insert("\(d):\(i)")
             lseek(fd, off_t(entry.offset), SEEK_SET)
             let file = TailedFile(path: s.path, fd: fd, device: d, inode: i, offset: entry.offset,

@@ -127,7 +127,7 @@ public final class FileTailSource {
                 if first { Self.warn("cannot read \(path): \(String(cString: strerror(errno))) (skipped until readable)") }
                 continue
             }
-            guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { close(fd); continue }
+            guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { Glibc.close(fd); continue }
             summaryLock.lock()
             counters.unreadable.remove(path)
             summaryLock.unlock()

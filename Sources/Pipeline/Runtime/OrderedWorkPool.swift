@@ -22,6 +22,8 @@ public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendabl
     // Touched on deliverQueue only.
     private var nextToDeliver = 0
     private var waiting: [Int: Output] = [:]
+    /// Bodies waiting for the batches submitted before them (``afterSubmitted(_:)``), by that count.
+    private var barriers: [(mark: Int, body: () -> Void)] = []
     private var timers: [DispatchSourceTimer] = []
 
     public init(workers: Int, maxInFlight: Int, makeWorker: () -> Worker,
@@ -68,6 +70,7 @@ public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendabl
                     idle.lock(); delivered += 1; idle.unlock()
                     inFlight.signal()
                     group.leave()
+                    runBarriers()
                 }
             }
         }
@@ -78,16 +81,38 @@ public final class OrderedWorkPool<Worker, Output: Sendable>: @unchecked Sendabl
         group.notify(queue: deliverQueue, execute: body)
     }
 
+    /// Runs `body` on the delivery queue once every batch submitted before this call has been delivered — while
+    /// other sources keep submitting (``afterDelivered(_:)`` would wait for a moment with nothing in flight).
+    public func afterSubmitted(_ body: @escaping @Sendable () -> Void) {
+        idle.lock()
+        let mark = nextSequence
+        idle.unlock()
+        deliverQueue.async { [self] in
+            barriers.append((mark, body))
+            runBarriers()
+        }
+    }
+
+    /// Delivery queue only.
+    private func runBarriers() {
+        while let i = barriers.firstIndex(where: { $0.mark <= nextToDeliver }) {
+            barriers.remove(at: i).body()
+        }
+    }
+
     /// Runs `body` once on the delivery queue, between deliveries.
     public func onDeliveryQueue(_ body: @escaping @Sendable () -> Void) { deliverQueue.async(execute: body) }
 
-    /// Runs `body` on the delivery queue every `intervalMillis` until `drain` (for periodic syncs).
-    public func every(intervalMillis: Int, _ body: @escaping () -> Void) {
+    /// Runs `body` on the delivery queue every `intervalMillis` until `drain` (for periodic syncs). The returned
+    /// timer may be rescheduled (a reload that changes the interval).
+    @discardableResult
+    public func every(intervalMillis: Int, _ body: @escaping () -> Void) -> DispatchSourceTimer {
         let timer = DispatchSource.makeTimerSource(queue: deliverQueue)
         timer.schedule(deadline: .now() + .milliseconds(intervalMillis), repeating: .milliseconds(intervalMillis))
         timer.setEventHandler(handler: body)
         timer.resume()
         timers.append(timer)
+        return timer
     }
 
     /// Blocks until every submitted batch has been delivered.

@@ -10,10 +10,17 @@ import Foundation
 /// never moves back; after a failed round (a sink could not flush, a source could not record) nothing later is
 /// acknowledged: the run stops and the next start resumes from the last acknowledged position.
 ///
-/// Threading: `written`, `flushInBackground` and `syncNow` on the delivery queue only; completions on any thread.
+/// Sources and sinks may change between rounds (a reload): a source is registered under an id that is never
+/// reused and stays registered until its last positions have reached it; the sinks of a round are those set when
+/// it started.
+///
+/// Threading: `written`, `flushInBackground`, `syncNow` and `sinks` on the delivery queue only; completions on
+/// any thread; `register` and `unregister` on any thread.
 public final class Acknowledgements: @unchecked Sendable {
-    private let sources: [Source]
-    private let sinks: [Sink]
+    /// Guarded by `condition`.
+    private var sources: [Int: Source]
+    /// The sinks a round flushes; set on the delivery queue between batches.
+    public var sinks: [Sink]
     /// The newest position per (source, key) written since the last round; delivery queue only.
     private var pending: [Int: [String: SourcePosition]] = [:]
     private let condition = NSCondition()
@@ -25,10 +32,25 @@ public final class Acknowledgements: @unchecked Sendable {
     /// Told once, on any thread, when a round fails (the run stops).
     private let failed: @Sendable (Error) -> Void
 
+    /// `sources` get the ids 0, 1, … in order.
     public init(sources: [Source], sinks: [Sink], failed: @escaping @Sendable (Error) -> Void = { _ in }) {
-        self.sources = sources
+        self.sources = Dictionary(uniqueKeysWithValues: sources.enumerated().map { ($0.offset, $0.element) })
         self.sinks = sinks
         self.failed = failed
+    }
+
+    /// Positions tagged `id` go to `source` from now on.
+    public func register(_ source: Source, id: Int) {
+        condition.lock()
+        sources[id] = source
+        condition.unlock()
+    }
+
+    /// After the source's last round has committed (``waitForRounds()``): it gets nothing more.
+    public func unregister(_ id: Int) {
+        condition.lock()
+        sources[id] = nil
+        condition.unlock()
     }
 
     /// Every sink has accepted the batch that ends at `position` (`position.source` indexes `sources`).
@@ -100,8 +122,9 @@ public final class Acknowledgements: @unchecked Sendable {
             guard failure == nil else { continue }
             if let e = r.error { failure = e; failed(e); continue }
             for (index, list) in r.positions.sorted(by: { $0.key < $1.key }) where !list.isEmpty {
+                guard let source = sources[index] else { continue }
                 do {
-                    try sources[index].acknowledge(list)
+                    try source.acknowledge(list)
                     acknowledgedCount += list.count
                 } catch {
                     failure = error

@@ -50,6 +50,9 @@ public protocol Sink: AnyObject {
     /// After the last batch: finalize and drain. Returns false when something stays for the next start (an
     /// undelivered spool), which is not a failure; throws when what was accepted could not be kept.
     func finish() throws -> Bool
+    /// After `finish`: stop the sink's threads and close its files and spools (what is undelivered stays on disk),
+    /// so that a sink opened by a reload may take them over. Idempotent.
+    func close()
     var health: SinkHealth { get }
     /// The sink's part of the exit line ("urgent: 12 delivered, 0 spooled"), if any.
     var exitSummary: String? { get }
@@ -59,6 +62,7 @@ extension Sink {
     public var route: Route { .all }
     public var needsFrame: Bool { false }
     public var exitSummary: String? { nil }
+    public func close() {}
     public func sync() throws {
         let done = DispatchSemaphoreBox()
         flush { done.finish($0) }

@@ -39,8 +39,10 @@ public protocol Source: AnyObject {
     var exitSummary: String? { get }
     /// Gauges and counters for /metrics: (name, labels, value), read every half second from another thread.
     var gauges: [SourceGauge] { get }
-    /// After `run` returned and the run's last acknowledgement round: release what outlives `run` (a network
-    /// input answers the clients still waiting — not durable — and closes their connections).
+    /// After `run` has returned and the final acknowledgement round has reached the source (end of the run, or a
+    /// reload that removes it): release what outlives `run` (a network input answers the clients still waiting —
+    /// not durable — and closes its listeners and connections). Not named `close`: inside a conforming class that
+    /// would shadow Glibc's `close(fd)`.
     func afterRun()
 }
 

@@ -20,8 +20,9 @@ public struct Topology<Worker>: @unchecked Sendable {
     public var recycle: ((CompressedBatch) -> Void)?
     /// The run's first failure, at once (log it, mark /health); the sources are stopping.
     public var failed: ((String) -> Void)?
-    /// Every half second on the delivery queue (metrics, health), with the batches in flight.
-    public var tick: ((Int) -> Void)?
+    /// Every half second on the delivery queue (metrics, health), with the batches in flight and the running
+    /// sources and sinks (a reload changes them).
+    public var tick: ((_ inFlight: Int, _ sources: [Source], _ sinks: [Sink]) -> Void)?
     /// How often a background acknowledgement round runs.
     public var flushIntervalMillis: Int
     /// Worker count and how many batches may be between a source and the sinks (back-pressure beyond it).

@@ -4,11 +4,13 @@ import Foundation
 /// every sink by its route; acknowledgements (``Acknowledgements``) in the background every flush interval and
 /// at once for batches cut by time or end of input; at the end, drain, finish every sink, acknowledge the rest.
 ///
-/// The first sink failure (e.g. disk full) stops the sources; what was not written is reported and the run
-/// fails. A source error stops the other sources too.
+/// The topology is the run's start; a reload changes the running set through ``apply(_:completion:)``
+/// (`TopologyRunner+Reload.swift`): sources come and go on their own stop signals, the sink set is swapped on the
+/// delivery queue between two batches. The first sink failure (e.g. disk full) stops the sources; what was not
+/// written is reported and the run fails. A source error stops the other sources too.
 public final class TopologyRunner<Worker>: @unchecked Sendable {
     /// What a run did.
-    public struct Outcome: Sendable {
+    public struct Outcome: @unchecked Sendable {
         public var stats = BatchStats()
         public var source = SourceStats()
         public var failure: String?
@@ -16,21 +18,39 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
         public var kept: [String] = []
         /// Entries the observer added (incidents).
         public var observed = 0
+        /// The sources and sinks running at the end (for their exit lines; a reload may have changed them).
+        public var sources: [Source] = []
+        public var sinks: [Sink] = []
     }
 
+    /// The topology the run started with (the running set may differ after a reload: see `sources`, `sinks`).
     public let topology: Topology<Worker>
     public let stop: StopSignal
-    private let acks: Acknowledgements
-    private let failure: FailureBox
-    private var pool: OrderedWorkPool<Worker, CompressedBatch>?
+    let acks: Acknowledgements
+    let failure: FailureBox
+    var pool: OrderedWorkPool<Worker, CompressedBatch>?
     private let routeScratch = ByteBuffer(capacity: 64 * 1024)
+    /// The sinks batches go to, in delivery order; delivery queue only once the run has started.
+    var currentSinks: [Sink]
+    var flushTimer: DispatchSourceTimer?
+    /// Guards what follows; broadcast when a source ends or a reload is done.
+    let activity = NSCondition()
+    /// Running (and ended, not yet removed) sources by id; ids are never reused.
+    var running: [Int: RunningSource] = [:]
+    var nextSourceID = 0
+    /// Sources still reading plus reloads in progress: the run ends when it reaches 0.
+    var busy = 0
+    var ended = false
+    private var sourcesError: Error?
+    private var sourceStats = SourceStats()
 
     public init(_ topology: Topology<Worker>, stop: StopSignal = StopSignal()) {
         self.topology = topology
         self.stop = stop
         let failure = FailureBox()
         self.failure = failure
-        acks = Acknowledgements(sources: topology.sources, sinks: topology.sinks) { [topology, stop] error in
+        currentSinks = topology.sinks
+        acks = Acknowledgements(sources: [], sinks: topology.sinks) { [topology, stop] error in
             // A round failed (a sink could not flush, a source could not record): the run stops.
             guard failure.set("\(error)") else { return }
             topology.failed?("\(error)")
@@ -43,6 +63,13 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
 
     /// Batches between the sources and the sinks now.
     public var inFlight: Int { pool?.pending ?? 0 }
+
+    /// The sources of the running set, in the order they started.
+    public var sources: [Source] {
+        activity.lock()
+        defer { activity.unlock() }
+        return running.sorted { $0.key < $1.key }.map(\.value.source)
+    }
 
     public func run() -> Outcome {
         var outcome = Outcome()
@@ -68,14 +95,18 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
                 }
             })
         self.pool = pool
-        pool.every(intervalMillis: max(t.flushIntervalMillis, 10)) {
+        flushTimer = pool.every(intervalMillis: max(t.flushIntervalMillis, 10)) {
             guard failure.message == nil else { return }
             acks.flushInBackground()
         }
-        if let tick = t.tick { pool.every(intervalMillis: 500) { tick(pool.pending) } }
-        var sourceError: Error?
-        outcome.source = runSources(into: pool)
-        if let e = sourcesError { sourceError = e }
+        if let tick = t.tick { pool.every(intervalMillis: 500) { [self] in tick(pool.pending, sources, currentSinks) } }
+        for source in t.sources { start(source, into: pool) }
+        activity.lock()
+        while busy > 0 { activity.wait() }
+        ended = true
+        let sourceError = sourcesError
+        outcome.source = sourceStats
+        activity.unlock()
         pool.drain()
         // Acknowledge what is durable before any sink's drain wait (a dead receiver's timeout): a kill during
         // that wait must not make the next start read again what the sinks already hold.
@@ -84,16 +115,19 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
             do { try acks.syncNow() } catch { finishError = error }
         }
         // In reverse order: the sinks that take everything (segments, last in delivery) finalize first.
-        for sink in t.sinks.reversed() {
+        for sink in currentSinks.reversed() {
             do { if try !sink.finish() { outcome.kept.append(sink.name) } } catch { finishError = finishError ?? error }
+            sink.close()
         }
         if let e = acks.waitForRounds(), finishError == nil, failure.message == nil { finishError = e }
-        for source in t.sources { source.afterRun() }
+        outcome.sources = sources
+        outcome.sinks = currentSinks
+        for source in outcome.sources { source.afterRun() }
         outcome.failure = failure.message ?? finishError.map { "\($0)" } ?? sourceError.map { "\($0)" }
         return outcome
     }
 
-    private func fail(_ message: String) {
+    func fail(_ message: String) {
         guard failure.set(message) else { return }
         topology.failed?(message)
         stop.trigger()
@@ -102,7 +136,7 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
     /// Every sink takes the batch by its route, in the order the sinks were given.
     private func deliver(_ batch: CompressedBatch) throws {
         let e = batch.encoded
-        for sink in topology.sinks {
+        for sink in currentSinks {
             switch sink.route {
             case .all:
                 try sink.accept(batch, lines: e.output.bytes, count: e.entries.count)
@@ -115,40 +149,54 @@ public final class TopologyRunner<Worker>: @unchecked Sendable {
 
     // MARK: sources
 
-    private var sourcesError: Error?
-
-    /// Runs every source on its own thread; returns when all have ended (the first error stops the others).
-    private func runSources(into pool: OrderedWorkPool<Worker, CompressedBatch>) -> SourceStats {
-        let group = DispatchGroup()
-        let lock = NSLock()
-        let total = StatsBox()
-        for (index, source) in topology.sources.enumerated() {
-            group.enter()
-            let task = SourceTask(source: source)
-            let thread = Thread { [self] in
-                do {
-                    try task.source.run(stop: stop) { raw in
-                        raw.position?.source = index
-                        pool.submit(raw)
-                    }
-                } catch {
-                    lock.lock(); if sourcesError == nil { sourcesError = error }; lock.unlock()
-                    stop.trigger()
+    /// Starts `source` on its own thread under a new id; its batches' positions are tagged with that id.
+    func start(_ source: Source, into pool: OrderedWorkPool<Worker, CompressedBatch>) {
+        let entry = RunningSource(source, stop: stop.child())
+        activity.lock()
+        let id = nextSourceID
+        nextSourceID += 1
+        running[id] = entry
+        busy += 1
+        activity.unlock()
+        acks.register(source, id: id)
+        let task = SourceTask(entry: entry)
+        let thread = Thread { [self] in
+            do {
+                try task.entry.source.run(stop: task.entry.stop) { raw in
+                    raw.position?.source = id
+                    pool.submit(raw)
                 }
-                lock.lock(); total.stats.add(task.source.stats); lock.unlock()
-                group.leave()
+            } catch {
+                activity.lock(); if sourcesError == nil { sourcesError = error }; activity.unlock()
+                stop.trigger()
             }
-            thread.name = "logpipe-source-\(index)"
-            thread.stackSize = 1 << 20
-            thread.start()
+            stop.detach(task.entry.stop)
+            activity.lock()
+            sourceStats.add(task.entry.source.stats)
+            task.entry.ended = true
+            busy -= 1
+            activity.broadcast()
+            activity.unlock()
         }
-        group.wait()
-        return total.stats
+        thread.name = "logpipe-source-\(id)"
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 }
 
-private struct SourceTask: @unchecked Sendable { let source: Source }
-private final class StatsBox: @unchecked Sendable { var stats = SourceStats() }
+private struct SourceTask: @unchecked Sendable { let entry: RunningSource }
+
+/// A source started by the runner: its own stop signal (a child of the run's) and whether `run` returned
+/// (guarded by the runner's `activity`).
+final class RunningSource: @unchecked Sendable {
+    let source: Source
+    let stop: StopSignal
+    var ended = false
+    init(_ source: Source, stop: StopSignal) {
+        self.source = source
+        self.stop = stop
+    }
+}
 
 /// The first failure of a run, set from any queue.
 final class FailureBox: @unchecked Sendable {

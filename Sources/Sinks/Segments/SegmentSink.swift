@@ -77,7 +77,7 @@ public final class SegmentSink: Sink, @unchecked Sendable {
 
     deinit {
         finalizer.sync {}
-        close(directoryFD)
+        Glibc.close(directoryFD) // qualified: Sink has a close() of its own
     }
 
     public func write(_ batch: CompressedBatch) throws {

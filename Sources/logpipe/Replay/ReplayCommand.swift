@@ -58,10 +58,10 @@ struct ReplayCommand: ParsableCommand {
         let outputs = try RunCommand.outputs(urgent, clickhouse, http, stateDir: settings.stateDir)
         let progress = isatty(2) != 0 ? ReplayProgress() : nil
         let parts = try RunTopologyBuilder.build(settings: settings, outputs: outputs,
-                                                 delivered: { batch in progress?.count(entries: batch.stats.linesIn) }) { rawPool in
+                                                 delivered: { batch in progress?.count(entries: batch.stats.linesIn) }) { inputs in
             let source = SegmentReplaySource(files: files, options: settings.framing, sessionId: RunPipeline.newSessionId(),
                                              cursor: cursor)
-            source.pool = rawPool
+            source.pool = inputs.pool
             source.progress = { done, total in progress?.update(done: done, total: total) }
             return [source]
         }

@@ -27,12 +27,14 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         RunPipeline.holdStopSignals() // (main.swift did already) before the urgent forwarder or a source starts a thread
-        let settings = try options.resolve()
+        let configuration = try RunConfiguration(self)
+        let settings = configuration.settings
         Diagnostics.configure(level: options.logLevel)
         FileTailSource.log = { Diagnostics.logger.warning("\($0)") }
         let outputs = try Self.outputs(urgent, clickhouse, http, stateDir: settings.stateDir)
         let parts = try RunTopologyBuilder.build(settings: settings, outputs: outputs)
-        let pipeline = RunPipeline(parts, reload: { try Self.rereadSettings() }) // kept alive: the SIGHUP handler holds it weakly
+        let reload = RunPipeline.Reload(configuration: configuration, outputs: outputs, read: { try Self.rereadConfiguration() })
+        let pipeline = RunPipeline(parts, reload: reload) // kept alive: the SIGHUP handler holds it weakly
         let summary = try withExtendedLifetime(pipeline) { try pipeline.run() }
         StandardError.line(summary.line)
         if let failure = summary.failure { throw RuntimeFailure(failure) }
@@ -50,12 +52,10 @@ struct RunCommand: ParsableCommand {
         return outputs
     }
 
-    /// SIGHUP: the same command line again (with its config file re-read when one is given).
-    static func rereadSettings() throws -> RunOptions.Resolved {
+    /// A reload: the same command line again (with its config file re-read when one is given).
+    static func rereadConfiguration() throws -> RunConfiguration {
         let args = try ConfigArguments.expand(Array(CommandLine.arguments.dropFirst()))
         guard let i = args.firstIndex(of: "run") else { throw RuntimeFailure("cannot find the run arguments") }
-        let command = try RunCommand.parse(Array(args[(i + 1)...]))
-        try command.validate()
-        return try command.options.resolve()
+        return try RunConfiguration(try RunCommand.parse(Array(args[(i + 1)...])))
     }
 }

@@ -28,17 +28,37 @@ final class RunPipeline {
         }
     }
 
+    /// What a reload needs besides the topology: the configuration it started from, the sinks built for it,
+    /// and how to read the configuration again.
+    struct Reload {
+        let configuration: RunConfiguration
+        let outputs: RunTopologyBuilder.Outputs
+        let read: () throws -> RunConfiguration
+    }
+
     let parts: RunTopologyBuilder.Parts
     private let runner: TopologyRunner<RunWorker>
-    private let reloadSettings: (() throws -> RunOptions.Resolved)?
+    private let reloader: RunReloader?
     private var signalSources: [DispatchSourceSignal] = []
     var settings: RunOptions.Resolved { parts.settings }
+    /// `<state-dir>/control.sock` (docs/control-socket.md): `stats` and `tap` are registered here; a command is
+    /// one more `control.register(name) { request, reply in … }`.
+    let control: ControlServer
 
-    /// `reload`: re-reads the configuration for SIGHUP (nil: reload not available).
-    init(_ parts: RunTopologyBuilder.Parts, reload: (() throws -> RunOptions.Resolved)?) {
+    /// `reload`: what SIGHUP needs (nil: reload not available, as in replay).
+    init(_ parts: RunTopologyBuilder.Parts, reload: Reload?) {
         self.parts = parts
-        reloadSettings = reload
-        runner = TopologyRunner(parts.topology)
+        let runner = TopologyRunner(parts.topology)
+        self.runner = runner
+        reloader = reload.map {
+            RunReloader(runner: runner, parts: parts, configuration: $0.configuration, outputs: $0.outputs, read: $0.read)
+        }
+        control = ControlServer(stateDir: parts.settings.stateDir)
+        control.register("stats") { [stats = parts.stats, weak control] _, reply in
+            reply.send(json: stats.snapshot().merging(["ok": true, "refusedConnections": control?.refused ?? 0]) { a, _ in a })
+        }
+        TapService(hub: parts.taps, sinks: parts.topology.sinks.map { ($0.name, $0.route) }).register(on: control)
+        reloader?.register(on: control)
     }
 
     func run() throws -> Summary {
@@ -50,8 +70,12 @@ final class RunPipeline {
             Diagnostics.logger.notice("serving /health and /metrics on \(server!.host):\(server!.port)")
         }
         defer { server?.shutdown() }
+        do { try control.start() } catch {
+            Diagnostics.logger.warning("control socket: \(error); tap, top and reload cannot reach this run")
+        }
+        defer { control.stop() }
         for source in parts.topology.sources { parts.health.input(source.name) }
-        if parts.segments != nil { parts.health.sink("segments", error: nil) }
+        if parts.segments.current != nil { parts.health.sink("segments", error: nil) }
         let outcome = runner.run()
         for name in outcome.kept {
             Diagnostics.logger.warning(name == "clickhouse"
@@ -62,9 +86,9 @@ final class RunPipeline {
         summary.stats = outcome.stats
         summary.source = outcome.source
         summary.failure = outcome.failure
-        summary.segments = parts.segments?.segmentsFinalized ?? 0
+        summary.segments = parts.segments.finalized
         summary.incidents = outcome.observed
-        let parts = parts.topology.sinks.compactMap(\.exitSummary) + parts.topology.sources.compactMap(\.exitSummary)
+        let parts = outcome.sinks.compactMap(\.exitSummary) + outcome.sources.compactMap(\.exitSummary)
         summary.urgent = parts.isEmpty ? nil : parts.joined(separator: "; ")
         return summary
     }
@@ -103,57 +127,19 @@ final class RunPipeline {
         signal(SIGHUP, SIG_IGN)
         #endif
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        hup.setEventHandler { [weak self] in self?.reload() }
+        hup.setEventHandler { [weak self] in
+            guard let reloader = self?.reloader else {
+                Diagnostics.logger.warning("SIGHUP: nothing to reload")
+                return
+            }
+            reloader.reload(trigger: "SIGHUP")
+        }
         hup.resume()
         signalSources.append(hup)
-    }
-
-    /// SIGHUP: re-read the configuration; apply what can change live (format, min level, enrichment), finalize the
-    /// open segment (reopen outputs). A configuration that does not validate is refused and the running one kept.
-    private func reload() {
-        guard let reloadSettings else {
-            Diagnostics.logger.warning("SIGHUP: nothing to reload")
-            return
-        }
-        let new: RunOptions.Resolved
-        do { new = try reloadSettings() } catch {
-            Diagnostics.logger.error("SIGHUP: new configuration refused, the running one is kept: \(error)")
-            return
-        }
-        let needRestart = settings.changesNeedingRestart(to: new)
-        Diagnostics.configure(level: new.logLevel)
-        parts.live.update(new.encoder)
-        if let segments = parts.segments {
-            runner.onDeliveryQueue {
-                do { try segments.rotate() } catch { Diagnostics.logger.error("SIGHUP: cannot reopen the segment: \(error)") }
-            }
-        }
-        let restart = (needRestart.isEmpty ? "" : "; changes to \(needRestart.joined(separator: ", ")) need a restart") +
-            " (urgent destinations are read at start only)"
-        Diagnostics.logger.notice("SIGHUP: configuration reloaded (min level \(new.encoder.minLevel.name), format \(new.encoder.format.rawValue))\(restart)")
     }
 
     static func newSessionId() -> String {
         var ids = UUIDv7Generator()
         return ids.string(millis: nowMillis())
-    }
-}
-
-extension RunOptions.Resolved {
-    /// What SIGHUP cannot change in a running topology.
-    func changesNeedingRestart(to new: RunOptions.Resolved) -> [String] {
-        var out: [String] = []
-        if new.inputs != inputs { out.append("inputs") }
-        if new.segments.directory != segments.directory || new.segments.codec != segments.codec {
-            out.append("segment directory/codec")
-        }
-        if new.stateDir != stateDir { out.append("state dir") }
-        if new.metricsAddress != metricsAddress { out.append("metrics address") }
-        let (a, b) = (new.framing, framing)
-        if a.batchMaxEntries != b.batchMaxEntries || a.batchMaxBytes != b.batchMaxBytes || a.batchTimeoutMillis != b.batchTimeoutMillis ||
-            a.maxLineBytes != b.maxLineBytes || a.multiline != b.multiline {
-            out.append("batching and framing")
-        }
-        return out
     }
 }

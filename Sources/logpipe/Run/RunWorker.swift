@@ -10,13 +10,17 @@ final class RunWorker {
     /// nil when no sink stores compressed frames (`--clickhouse-only`).
     let compressor: SegmentCompressor?
     private let live: LiveSettings
+    private let taps: TapHub?
+    /// For taps at `parsed`: the same stages with the level filter off, made when such a tap first attaches.
+    private var unfiltered: BatchEncoder?
 
-    init(live: LiveSettings, compressor: SegmentCompressor?) {
+    init(live: LiveSettings, compressor: SegmentCompressor?, taps: TapHub? = nil) {
         let (options, generation) = live.encoder
         encoder = BatchEncoder(options: options)
         self.generation = generation
         self.compressor = compressor
         self.live = live
+        self.taps = taps
     }
 
     /// Parse, filter, enrich and encode `raw` (its buffer goes back to `rawPool`), then compress.
@@ -24,8 +28,10 @@ final class RunWorker {
         let (options, generation) = live.encoder
         if generation != self.generation {
             encoder = BatchEncoder(options: options)
+            unfiltered = nil
             self.generation = generation
         }
+        if let taps, taps.parsedAttached { taps.parsed(encodeUnfiltered(raw, options)) }
         let encoded = encoder.encode(raw, into: outPool.take(capacity: raw.buffer.count + raw.lines.count * 160))
         rawPool.give(raw.buffer)
         // Nothing to compress: an empty frame, not a pooled buffer (the pool drops it).
@@ -33,5 +39,13 @@ final class RunWorker {
         let frame = outPool.take(capacity: encoded.output.count / 2 + 4096)
         compressor.compress(encoded.output.bytes, into: frame)
         return CompressedBatch(encoded: encoded, frame: frame)
+    }
+
+    /// `raw` through parse and enrich with every entry kept (a tap at `parsed`: before the level filter).
+    private func encodeUnfiltered(_ raw: RawBatch, _ options: EncoderOptions) -> EncodedBatch {
+        let e = unfiltered ?? BatchEncoder(options: EncoderOptions(format: options.format, minLevel: .debug,
+                                                                     enrichment: options.enrichment))
+        unfiltered = e
+        return e.encode(raw, into: ByteBuffer(capacity: raw.buffer.count + raw.lines.count * 160))
     }
 }

@@ -23,6 +23,11 @@ final class HealthState: @unchecked Sendable {
         lock.lock(); inputs[name, default: Component(name: name)].state = state; lock.unlock()
     }
 
+    /// An input a reload stopped: no longer reported.
+    func removeInput(_ name: String) {
+        lock.lock(); inputs[name] = nil; lock.unlock()
+    }
+
     /// Records a sink's state: `error` nil means it works.
     func sink(_ name: String, error: String?) {
         lock.lock()

@@ -1,9 +1,11 @@
 import Foundation
 
 /// A failure while running (I/O, disk full): exit code 1, the message on stderr.
-struct RuntimeFailure: Error {
+struct RuntimeFailure: Error, CustomStringConvertible {
     let message: String
     init(_ message: String) { self.message = message }
+    /// The message alone, as it goes into a log line (a refused reload).
+    var description: String { message }
 }
 
 /// Writes diagnostics to stderr, one line each (never to stdout: that is for data).
