@@ -6,7 +6,8 @@
 ///
 /// The top-level and `context` objects are walked by hand rather than through `JSONScanner.members`: this is the
 /// hottest loop of the pipeline, and a closure call per member showed in profiles (whether these two objects are
-/// clean does not matter: only their members are copied).
+/// clean does not matter: only their members are copied). Each member's key is first compared with the keys of
+/// the segment line format expected next (`CanonicalKeys`), the general key scan only when that fails.
 public enum JSONLineParser: LineParser {
     public static func parse(_ line: UnsafeBufferPointer<UInt8>, into entry: inout ParsedEntry, meta: inout [MetaField],
                              context: ParseContext) -> Bool {
@@ -19,9 +20,16 @@ public enum JSONLineParser: LineParser {
         if j < n, line[j] == UInt8(ascii: "}") {
             j += 1
         } else {
+            var expected = 0
             while true {
-                guard let (ks, ke, kc, vs) = s.memberHead(j) else { return false }
-                let key = FieldKey.classify(line, ks, ke)
+                let key: FieldKey, ks: Int, ke: Int, kc: Bool, vs: Int
+                if let h = CanonicalKeys.head(s, j, context: false, next: &expected) {
+                    (key, ks, ke, kc, vs) = (h.key, h.keyStart, h.keyEnd, true, h.value)
+                } else {
+                    guard let head = s.memberHead(j) else { return false }
+                    (ks, ke, kc, vs) = head
+                    key = FieldKey.classify(line, ks, ke)
+                }
                 let end: Int
                 if key == .context, line[vs] == UInt8(ascii: "{") {
                     guard let e = scanContext(line, s, vs, &entry, &meta) else { return false }
@@ -48,9 +56,17 @@ public enum JSONLineParser: LineParser {
                                     _ entry: inout ParsedEntry, _ meta: inout [MetaField]) -> Int? {
         var j = s.skipWS(i + 1)
         if j < b.count, b[j] == UInt8(ascii: "}") { return j + 1 }
+        var expected = 0
         while true {
-            guard let (ks, ke, kc, vs) = s.memberHead(j), let v = s.anyValue(vs, depth: 2) else { return nil }
-            let ck = FieldKey.classify(b, ks, ke)
+            let ck: FieldKey, ks: Int, ke: Int, kc: Bool, vs: Int
+            if let h = CanonicalKeys.head(s, j, context: true, next: &expected) {
+                (ck, ks, ke, kc, vs) = (h.key, h.keyStart, h.keyEnd, true, h.value)
+            } else {
+                guard let head = s.memberHead(j) else { return nil }
+                (ks, ke, kc, vs) = head
+                ck = FieldKey.classify(b, ks, ke)
+            }
+            guard let v = s.anyValue(vs, depth: 2) else { return nil }
             if !scalarContext(b, ck, vs, v.end, v.clean, &entry) {
                 meta.append(MetaField(key: FieldValue(start: ks, end: ke, kind: .jsonString, clean: kc),
                                       value: FieldValue(start: vs, end: v.end, kind: .jsonValue, clean: v.clean)))
