@@ -2,6 +2,7 @@
 """Per-stage cost table of one profiled logpipe run, from a `perf record -e cpu-clock` file (issue 19).
 
 Usage: cost_table.py PERF_DATA LINES WALL_SECONDS [--exe NAME] [--workers N] [--markdown]
+       cost_table.py --waits SCHED_DATA --exe NAME     (a `perf sched record` of the same run)
 
 Every sample is charged to a stage by where it landed: the Swift source file of the instruction (perf's `srcfile`,
 from the release build's debug info, so code inlined into `BatchEncoder.encode` still counts for its own stage), else
@@ -9,6 +10,10 @@ the shared library, else the kernel symbol and the thread it ran on (the source 
 writes). cpu-clock periods are nanoseconds, so the table is ns of CPU per input line, independent of the load on
 the machine; the thread table puts each thread's CPU beside the run's wall time: what a thread did not spend on a
 core it spent waiting (blocked on a hand-off, or descheduled when other processes ran).
+
+With --waits, the scheduler's view of a run (`perf sched timehist`) tells the two apart per thread: `blocked` is
+time asleep (waiting for a batch, a free slot, a read or an fsync), `ready` is time runnable without a core (the
+other threads of the run, or other processes on a shared machine).
 """
 import collections, subprocess, sys
 
@@ -137,5 +142,48 @@ def main():
               f"waiting {max(0.0, wall * n - cpu):.3f} s")
 
 
+def waits(data, exe):
+    out = subprocess.run(["perf", "sched", "timehist", "-i", data], capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 6 and f[2] == "<idle>":
+            continue
+        if len(f) < 6 or not f[2].endswith("]") or "[" not in f[2]:
+            continue
+        comm, ids = f[2][:-1].rsplit("[", 1)
+        tid, _, pid = ids.partition("/")
+        try:
+            rows.append((comm, int(tid), int(pid or tid), float(f[3]), float(f[4]), float(f[5])))
+        except ValueError:
+            continue
+    main_pids = {tid for comm, tid, pid, *_ in rows if comm == exe[:15] and tid == pid}
+    if not main_pids:
+        print(f"no thread of {exe} in {data}")
+        return
+    pid = max(main_pids, key=lambda p: sum(r[5] for r in rows if r[2] == p))
+    per = collections.defaultdict(lambda: [0.0, 0.0, 0.0])
+    names = {}
+    others = 0.0
+    for comm, tid, p, wait, delay, run in rows:
+        if p != pid:
+            others += run if comm != "<idle>" else 0
+            continue
+        names[tid] = comm
+        t = per[tid]
+        t[0] += run; t[1] += wait; t[2] += delay
+    print(f"scheduler view per thread (ms): running, blocked (asleep: no batch, no slot, I/O), ready (no core free)")
+    for tid, (run, wait, delay) in sorted(per.items(), key=lambda kv: -kv[1][0]):
+        if run < 1:
+            continue
+        r = "main" if tid == pid else role(names[tid], exe)
+        print(f"  {r:<9} {tid:>8}  running {run:8.1f}  blocked {wait:8.1f}  ready {delay:8.1f}")
+    print(f"  other processes ran {others:.0f} ms of CPU meanwhile (a shared machine's load)")
+
+
 if __name__ == "__main__":
-    main()
+    if "--waits" in sys.argv:
+        a = sys.argv
+        waits(a[a.index("--waits") + 1], a[a.index("--exe") + 1] if "--exe" in a else "logpipe")
+    else:
+        main()
