@@ -110,7 +110,7 @@ def main():
     per_stage = collections.Counter()
     total = 0
     for period, (comm, dso, sym, src) in report(data, "comm,dso,sym,srcfile"):
-        if comm.startswith("python") or comm in ("bash", "sh", "time"):
+        if comm.startswith("python") or comm in ("bash", "sh", "time", "readlink", "basename", "perf"):
             continue
         sym = sym[4:] if sym[:1] == "[" else sym
         per_stage[stage(comm, dso, sym, src, exe)] += period
@@ -136,6 +136,8 @@ def main():
     print()
     print(f"threads (CPU vs wall {wall:.3f} s; waiting = wall x threads - CPU):")
     for r, ns in sorted(threads.items(), key=lambda kv: -kv[1]):
+        if r not in ("source", "worker", "delivery"):
+            continue  # helper processes of the harness
         n = workers if r == "worker" else 1
         cpu = ns / 1e9
         print(f"  {r:<9} {cpu:6.3f} s CPU over {n} thread(s): busy {100 * cpu / (wall * n):5.1f}%, "
