@@ -22,14 +22,7 @@ public enum JSONLineParser: LineParser {
         } else {
             var expected = 0
             while true {
-                let key: FieldKey, ks: Int, ke: Int, kc: Bool, vs: Int
-                if let h = CanonicalKeys.head(s, j, context: false, next: &expected) {
-                    (key, ks, ke, kc, vs) = (h.key, h.keyStart, h.keyEnd, true, h.value)
-                } else {
-                    guard let head = s.memberHead(j) else { return false }
-                    (ks, ke, kc, vs) = head
-                    key = FieldKey.classify(line, ks, ke)
-                }
+                guard let (key, ks, ke, kc, vs) = member(s, j, context: false, &expected) else { return false }
                 let end: Int
                 if key == .context, line[vs] == UInt8(ascii: "{") {
                     guard let e = scanContext(line, s, vs, &entry, &meta) else { return false }
@@ -49,6 +42,20 @@ public enum JSONLineParser: LineParser {
         return true
     }
 
+    /// The member head at `j`: its key as a model field, the key's bounds (without quotes) and cleanness, and where
+    /// its value starts. The key expected next in the segment line order is tried first (`CanonicalKeys`), the
+    /// general scan and `FieldKey.classify` only when it is not there.
+    @inline(__always)
+    private static func member(_ s: JSONScanner, _ j: Int, context: Bool, _ expected: inout Int)
+        -> (key: FieldKey, keyStart: Int, keyEnd: Int, keyClean: Bool, value: Int)? {
+        if let h = CanonicalKeys.head(s, j, context: context, next: &expected) {
+            return (h.key, h.keyStart, h.keyEnd, true, h.value)
+        }
+        guard let head = s.memberHead(j) else { return nil }
+        return (FieldKey.classify(s.b, head.keyStart, head.keyEnd), head.keyStart, head.keyEnd, head.keyClean,
+                head.value)
+    }
+
     /// Scans the `context` object once, placing its members in context slots or, when unknown, in metadata;
     /// returns the index after it.
     @inline(__always)
@@ -58,15 +65,8 @@ public enum JSONLineParser: LineParser {
         if j < b.count, b[j] == UInt8(ascii: "}") { return j + 1 }
         var expected = 0
         while true {
-            let ck: FieldKey, ks: Int, ke: Int, kc: Bool, vs: Int
-            if let h = CanonicalKeys.head(s, j, context: true, next: &expected) {
-                (ck, ks, ke, kc, vs) = (h.key, h.keyStart, h.keyEnd, true, h.value)
-            } else {
-                guard let head = s.memberHead(j) else { return nil }
-                (ks, ke, kc, vs) = head
-                ck = FieldKey.classify(b, ks, ke)
-            }
-            guard let v = s.anyValue(vs, depth: 2) else { return nil }
+            guard let (ck, ks, ke, kc, vs) = member(s, j, context: true, &expected),
+                  let v = s.anyValue(vs, depth: 2) else { return nil }
             if !scalarContext(b, ck, vs, v.end, v.clean, &entry) {
                 meta.append(MetaField(key: FieldValue(start: ks, end: ke, kind: .jsonString, clean: kc),
                                       value: FieldValue(start: vs, end: v.end, kind: .jsonValue, clean: v.clean)))
