@@ -38,6 +38,11 @@ FILES = {
 STAGES = ["reading", "framing", "parsing", "filtering", "enrichment", "encoding", "compression", "writing",
           "hand-offs", "start-up", "other"]
 FILE_STAGE = {f: s for s, fs in FILES.items() for f in fs}
+# Kernel work by what it is, whatever thread did it (the worker that delivers a batch also writes it).
+KERNEL_READ = ("_copy_to_iter", "copy_page_to_iter", "filemap_read", "filemap_get_read_batch", "touch_atime",
+               "do_sys_poll", "ksys_read", "vfs_read")
+KERNEL_WRITE = ("copy_folio_from_iter", "ext4", "generic_perform_write", "folio", "balance_dirty", "iomap", "mpage",
+                "jbd2", "block_", "blk_", "bio", "__es_", "dquot", "fsync", "ksys_write", "vfs_write", "writeback")
 KERNEL_HANDOFF = ("futex", "schedule", "finish_task_switch", "_raw_spin", "try_to_wake_up", "pick_next", "__switch_to",
                   "do_nanosleep", "hrtimer", "irqentry_exit", "syscall_exit", "exit_to_user", "update_curr",
                   "enqueue", "dequeue", "select_task", "ttwu")
@@ -75,6 +80,10 @@ def stage(comm, dso, sym, src, exe):
     if "kernel" in dso:
         if any(k in sym for k in KERNEL_HANDOFF):
             return "hand-offs"
+        if any(k in sym for k in KERNEL_READ):
+            return "reading"
+        if any(k in sym for k in KERNEL_WRITE):
+            return "writing"
         return {"source": "reading", "delivery": "writing", "worker": "encoding"}.get(r, "other")
     if "memchr" in src and r == "source":
         return "framing"
