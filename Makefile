@@ -5,7 +5,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE    := .build/release/logpipe
 DEBUG      := .build/debug/logpipe
 
-.PHONY: deps report-deps build release test demo bench report-shot faults fuzz sanitize soak clean
+.PHONY: deps report-deps bench-deps build release test demo bench report-shot faults fuzz sanitize soak clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -47,8 +47,15 @@ demo: release
 	@echo "== segments"; ls -l demo-data
 	@echo "== logpipe cat demo-data --min-level ERROR (first 5)"; $(RELEASE) cat demo-data --min-level ERROR | head -5
 
+# perf (software cpu-clock sampling) for the per-stage cost table of bench/acceptance.sh and bench/cost_table.sh.
+bench-deps:
+	@command -v perf >/dev/null 2>&1 || { echo "installing: linux-perf"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq linux-perf >/dev/null; }
+
 # Every benchmark, each against its physical limit or the reference tool, in the same run (release build).
-bench: release
+# acceptance.sh: every ingest path against its reference tool (wall, CPU, peak RSS, issue 19's bars) and the cost table.
+bench: release bench-deps
+	bash bench/acceptance.sh $(RELEASE)
 	bash bench/run.sh $(RELEASE)
 	bash bench/codec_bench.sh $(RELEASE)
 	bash bench/tail_bench.sh

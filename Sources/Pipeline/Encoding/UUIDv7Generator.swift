@@ -6,7 +6,6 @@ public struct UUIDv7Generator {
     private var state: UInt64
     private var lastMillis: Int64 = -1
     private var counter: UInt64 = 0
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     public init() {
         var rng = SystemRandomNumberGenerator()
@@ -31,16 +30,32 @@ public struct UUIDv7Generator {
         }
         let hi = UInt64(lastMillis & 0xffff_ffff_ffff) << 16 | 0x7000 | counter
         let lo = (next() & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000
-        Self.hex.withUnsafeBufferPointer { h in
-            var o = 0
-            for i in 0..<16 {
-                if i == 4 || i == 6 || i == 8 || i == 10 { out[o] = 45; o += 1 }
-                let byte = i < 8 ? (hi >> (56 - 8 * UInt64(i))) & 0xff : (lo >> (56 - 8 * UInt64(i - 8))) & 0xff
-                out[o] = h[Int(byte >> 4)]
-                out[o + 1] = h[Int(byte & 15)]
-                o += 2
-            }
-        }
+        // 8-4-4-4-12 hex digits: the four 16-bit groups of `hi`/`lo` written 4 digits at a time (a byte loop with
+        // a table lookup per digit showed in profiles; a fifth of the bench corpus gets a generated ID).
+        let raw = UnsafeMutableRawPointer(out)
+        raw.storeBytes(of: Self.hex4(hi >> 48), as: UInt32.self)
+        raw.storeBytes(of: Self.hex4(hi >> 32), toByteOffset: 4, as: UInt32.self)
+        out[8] = 45
+        raw.storeBytes(of: Self.hex4(hi >> 16), toByteOffset: 9, as: UInt32.self)
+        out[13] = 45
+        raw.storeBytes(of: Self.hex4(hi), toByteOffset: 14, as: UInt32.self)
+        out[18] = 45
+        raw.storeBytes(of: Self.hex4(lo >> 48), toByteOffset: 19, as: UInt32.self)
+        out[23] = 45
+        raw.storeBytes(of: Self.hex4(lo >> 32), toByteOffset: 24, as: UInt32.self)
+        raw.storeBytes(of: Self.hex4(lo >> 16), toByteOffset: 28, as: UInt32.self)
+        raw.storeBytes(of: Self.hex4(lo), toByteOffset: 32, as: UInt32.self)
+    }
+
+    /// The low 16 bits of `v` as 4 lower-case hex digits, first digit in the lowest byte (memory order on a
+    /// little-endian store), branch-free: each nibble moved to its own byte, then `'0' + d` plus 39 more for d > 9.
+    @inline(__always) static func hex4(_ v: UInt64) -> UInt32 {
+        let x = UInt32(truncatingIfNeeded: v & 0xffff)
+        // Nibbles d3 d2 d1 d0 (d3 the most significant) into bytes 0…3 in that order.
+        let n = (x >> 12) & 0xf | (x >> 8 & 0xf) << 8 | (x >> 4 & 0xf) << 16 | (x & 0xf) << 24
+        // A byte's high bit set where its nibble is > 9 (adding 6 carries into bit 4), spread to 39 per byte.
+        let letters = ((n &+ 0x0606_0606) >> 4) & 0x0101_0101
+        return (n &+ 0x3030_3030 &+ letters &* 39).littleEndian
     }
 
     /// Convenience: one UUID as a String.

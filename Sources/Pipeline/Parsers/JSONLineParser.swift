@@ -6,7 +6,8 @@
 ///
 /// The top-level and `context` objects are walked by hand rather than through `JSONScanner.members`: this is the
 /// hottest loop of the pipeline, and a closure call per member showed in profiles (whether these two objects are
-/// clean does not matter: only their members are copied).
+/// clean does not matter: only their members are copied). Each member's key is first compared with the keys of
+/// the segment line format expected next (`CanonicalKeys`), the general key scan only when that fails.
 public enum JSONLineParser: LineParser {
     public static func parse(_ line: UnsafeBufferPointer<UInt8>, into entry: inout ParsedEntry, meta: inout [MetaField],
                              context: ParseContext) -> Bool {
@@ -19,9 +20,9 @@ public enum JSONLineParser: LineParser {
         if j < n, line[j] == UInt8(ascii: "}") {
             j += 1
         } else {
+            var expected = 0
             while true {
-                guard let (ks, ke, kc, vs) = s.memberHead(j) else { return false }
-                let key = FieldKey.classify(line, ks, ke)
+                guard let (key, ks, ke, kc, vs) = member(s, j, context: false, &expected) else { return false }
                 let end: Int
                 if key == .context, line[vs] == UInt8(ascii: "{") {
                     guard let e = scanContext(line, s, vs, &entry, &meta) else { return false }
@@ -41,6 +42,20 @@ public enum JSONLineParser: LineParser {
         return true
     }
 
+    /// The member head at `j`: its key as a model field, the key's bounds (without quotes) and cleanness, and where
+    /// its value starts. The key expected next in the segment line order is tried first (`CanonicalKeys`), the
+    /// general scan and `FieldKey.classify` only when it is not there.
+    @inline(__always)
+    private static func member(_ s: JSONScanner, _ j: Int, context: Bool, _ expected: inout Int)
+        -> (key: FieldKey, keyStart: Int, keyEnd: Int, keyClean: Bool, value: Int)? {
+        if let h = CanonicalKeys.head(s, j, context: context, next: &expected) {
+            return (h.key, h.keyStart, h.keyEnd, true, h.value)
+        }
+        guard let head = s.memberHead(j) else { return nil }
+        return (FieldKey.classify(s.b, head.keyStart, head.keyEnd), head.keyStart, head.keyEnd, head.keyClean,
+                head.value)
+    }
+
     /// Scans the `context` object once, placing its members in context slots or, when unknown, in metadata;
     /// returns the index after it.
     @inline(__always)
@@ -48,9 +63,10 @@ public enum JSONLineParser: LineParser {
                                     _ entry: inout ParsedEntry, _ meta: inout [MetaField]) -> Int? {
         var j = s.skipWS(i + 1)
         if j < b.count, b[j] == UInt8(ascii: "}") { return j + 1 }
+        var expected = 0
         while true {
-            guard let (ks, ke, kc, vs) = s.memberHead(j), let v = s.anyValue(vs, depth: 2) else { return nil }
-            let ck = FieldKey.classify(b, ks, ke)
+            guard let (ck, ks, ke, kc, vs) = member(s, j, context: true, &expected),
+                  let v = s.anyValue(vs, depth: 2) else { return nil }
             if !scalarContext(b, ck, vs, v.end, v.clean, &entry) {
                 meta.append(MetaField(key: FieldValue(start: ks, end: ke, kind: .jsonString, clean: kc),
                                       value: FieldValue(start: vs, end: v.end, kind: .jsonValue, clean: v.clean)))

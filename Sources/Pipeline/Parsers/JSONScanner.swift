@@ -23,7 +23,15 @@ struct JSONScanner {
     }
 
     /// Scans a string whose opening quote is at `i`; returns the index of the closing quote.
+    /// A short plain string ends in `SWAR.closingQuote`, inlined where it is called; the rest take the full scan.
     @inline(__always) func string(_ i: Int) -> (end: Int, clean: Bool)? {
+        if let e = SWAR.closingQuote(b.baseAddress!, i + 1, n) { return (e, true) }
+        return scanString(i)
+    }
+
+    /// The full string scan: escapes, control characters and UTF-8 checked; not inlined, so the short strings'
+    /// path stays small at every call site.
+    @inline(never) func scanString(_ i: Int) -> (end: Int, clean: Bool)? {
         let p = b.baseAddress!
         var j = i + 1
         var clean = true
