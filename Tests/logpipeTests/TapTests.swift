@@ -15,36 +15,6 @@ import Glibc
         #"{"level":"\#(levels[n % levels.count])","message":"line \#(n)"}"# + "\n"
     }
 
-    /// Writes numbered lines into the run in a steady stream until `stop` or the deadline; returns how many.
-    final class Stream: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stopped = false
-        private(set) var written = 0
-        private let done = DispatchSemaphore(value: 0)
-
-        init(_ run: ServiceRun, seconds: Double, chunk: Int = 100, pauseMicros: UInt32 = 2000) {
-            let thread = Thread { [self] in
-                defer { done.signal() }
-                let deadline = Date().addingTimeInterval(TestTime.seconds(seconds))
-                var n = 0
-                while Date() < deadline, !lock.withLock({ stopped }) {
-                    guard run.write(Array((n..<(n + chunk)).map(TapTests.line).joined().utf8)) else { return }
-                    n += chunk
-                    lock.withLock { written = n }
-                    if pauseMicros > 0 { usleep(pauseMicros) }
-                }
-            }
-            thread.start()
-        }
-
-        /// Stops writing; the number of lines written.
-        func stop() -> Int {
-            lock.withLock { stopped = true }
-            done.wait()
-            return lock.withLock { written }
-        }
-    }
-
     static func start(_ dir: TempDir, _ extra: [String] = []) throws -> (ServiceRun, String) {
         let run = try ServiceRun(["run", "--out", dir.file("out"), "--state-dir", dir.file("state"),
                                   "--batch-timeout", "50ms", "--batch-max-entries", "200"] + extra, scratch: dir)
@@ -64,7 +34,7 @@ import Glibc
     func tapPointsLevelsGrepAndLimit() throws {
         let dir = TempDir("logpipe-tap")
         let (run, _) = try Self.start(dir, ["--min-level", "INFO"])
-        let stream = Stream(run, seconds: 30)
+        let stream = LineStream(run, seconds: 30, line: Self.line)
 
         let filtered = try Self.tap(dir, ["--limit", "40"])
         #expect(filtered.result.status == 0, "\(filtered.result.stderrText)")
@@ -126,7 +96,7 @@ import Glibc
         let request = Array(#"{"command":"tap","at":"filtered"}"#.utf8) + [10]
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
 
-        let stream = Stream(run, seconds: 60, chunk: 1000, pauseMicros: 0)
+        let stream = LineStream(run, seconds: 60, chunk: 1000, pauseMicros: 0, line: Self.line)
         // Until 200,000 lines are in; the tap client reads nothing meanwhile.
         let deadline = Date().addingTimeInterval(TestTime.seconds(60))
         while Date() < deadline, stream.written < 200_000 { usleep(20_000) }
