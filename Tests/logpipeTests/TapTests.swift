@@ -75,6 +75,24 @@ import Glibc
         #expect(kept.count == (0..<written).filter { $0 % 4 != 0 }.count)
     }
 
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
+    func theUrgentPointShowsWhatTheUrgentRouteTakes() throws {
+        let receiver = try TestHTTPReceiver()
+        let dir = TempDir("logpipe-tap")
+        let (run, _) = try Self.start(dir, ["--urgent", "http://127.0.0.1:\(receiver.port)/hook", "--incidents", "off"])
+        let stream = LineStream(run, seconds: 30, line: Self.line)
+        let urgent = try Self.tap(dir, ["--at", "urgent", "--limit", "20"])
+        #expect(urgent.result.status == 0, "\(urgent.result.stderrText)")
+        #expect(urgent.entries.count == 20)
+        #expect(urgent.entries.allSatisfy { $0["level"] as? String == "ERROR" }, "the urgent route takes ERROR and FATAL only")
+        // --min-level below the route's level does not widen it.
+        let floor = try Self.tap(dir, ["--at", "urgent", "--min-level", "DEBUG", "--limit", "5"])
+        #expect(floor.entries.count == 5 && floor.entries.allSatisfy { $0["level"] as? String == "ERROR" })
+        _ = stream.stop()
+        run.closeStdin()
+        #expect(run.wait(timeout: 30).status == 0)
+    }
+
     @Test(.timeLimit(.minutes(TestTime.minutes(2))))
     func aTapThatDoesNotReadDropsItsOwnSamplesAndTheRunKeepsEveryLine() throws {
         let dir = TempDir("logpipe-tap")
