@@ -1,6 +1,6 @@
 # logpipe — set-up, build, test, demo and benchmarks. Everything a fresh Debian machine needs is installed here.
 SWIFT      ?= swift
-APT_PKGS   := liblz4-dev lz4 zlib1g-dev libdeflate-dev libzstd-dev zstd libssl-dev pkg-config gzip time python3 bsdutils gcc
+APT_PKGS   := liblz4-dev lz4 zlib1g-dev libdeflate-dev libzstd-dev zstd libssl-dev pkg-config gzip time python3 bsdutils gcc tmux
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE    := .build/release/logpipe
 DEBUG      := .build/debug/logpipe

@@ -11,6 +11,6 @@ struct Logpipe: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [RunCommand.self, CatCommand.self, ReplayCommand.self, VerifyCommand.self, PatternsCommand.self, AnalyzeCommand.self,
-                      ValidateCommand.self, TestCommand.self, TapCommand.self, ReloadCommand.self]
+                      ValidateCommand.self, TestCommand.self, TapCommand.self, TopCommand.self, ReloadCommand.self]
     )
 }

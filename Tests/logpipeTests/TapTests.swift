@@ -15,36 +15,6 @@ import Glibc
         #"{"level":"\#(levels[n % levels.count])","message":"line \#(n)"}"# + "\n"
     }
 
-    /// Writes numbered lines into the run in a steady stream until `stop` or the deadline; returns how many.
-    final class Stream: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stopped = false
-        private(set) var written = 0
-        private let done = DispatchSemaphore(value: 0)
-
-        init(_ run: ServiceRun, seconds: Double, chunk: Int = 100, pauseMicros: UInt32 = 2000) {
-            let thread = Thread { [self] in
-                defer { done.signal() }
-                let deadline = Date().addingTimeInterval(TestTime.seconds(seconds))
-                var n = 0
-                while Date() < deadline, !lock.withLock({ stopped }) {
-                    guard run.write(Array((n..<(n + chunk)).map(TapTests.line).joined().utf8)) else { return }
-                    n += chunk
-                    lock.withLock { written = n }
-                    if pauseMicros > 0 { usleep(pauseMicros) }
-                }
-            }
-            thread.start()
-        }
-
-        /// Stops writing; the number of lines written.
-        func stop() -> Int {
-            lock.withLock { stopped = true }
-            done.wait()
-            return lock.withLock { written }
-        }
-    }
-
     static func start(_ dir: TempDir, _ extra: [String] = []) throws -> (ServiceRun, String) {
         let run = try ServiceRun(["run", "--out", dir.file("out"), "--state-dir", dir.file("state"),
                                   "--batch-timeout", "50ms", "--batch-max-entries", "200"] + extra, scratch: dir)
@@ -64,7 +34,7 @@ import Glibc
     func tapPointsLevelsGrepAndLimit() throws {
         let dir = TempDir("logpipe-tap")
         let (run, _) = try Self.start(dir, ["--min-level", "INFO"])
-        let stream = Stream(run, seconds: 30)
+        let stream = LineStream(run, seconds: 30, line: Self.line)
 
         let filtered = try Self.tap(dir, ["--limit", "40"])
         #expect(filtered.result.status == 0, "\(filtered.result.stderrText)")
@@ -105,6 +75,24 @@ import Glibc
         #expect(kept.count == (0..<written).filter { $0 % 4 != 0 }.count)
     }
 
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
+    func theUrgentPointShowsWhatTheUrgentRouteTakes() throws {
+        let receiver = try TestHTTPReceiver()
+        let dir = TempDir("logpipe-tap")
+        let (run, _) = try Self.start(dir, ["--urgent", "http://127.0.0.1:\(receiver.port)/hook", "--incidents", "off"])
+        let stream = LineStream(run, seconds: 30, line: Self.line)
+        let urgent = try Self.tap(dir, ["--at", "urgent", "--limit", "20"])
+        #expect(urgent.result.status == 0, "\(urgent.result.stderrText)")
+        #expect(urgent.entries.count == 20)
+        #expect(urgent.entries.allSatisfy { $0["level"] as? String == "ERROR" }, "the urgent route takes ERROR and FATAL only")
+        // --min-level below the route's level does not widen it.
+        let floor = try Self.tap(dir, ["--at", "urgent", "--min-level", "DEBUG", "--limit", "5"])
+        #expect(floor.entries.count == 5 && floor.entries.allSatisfy { $0["level"] as? String == "ERROR" })
+        _ = stream.stop()
+        run.closeStdin()
+        #expect(run.wait(timeout: 30).status == 0)
+    }
+
     @Test(.timeLimit(.minutes(TestTime.minutes(2))))
     func aTapThatDoesNotReadDropsItsOwnSamplesAndTheRunKeepsEveryLine() throws {
         let dir = TempDir("logpipe-tap")
@@ -126,7 +114,7 @@ import Glibc
         let request = Array(#"{"command":"tap","at":"filtered"}"#.utf8) + [10]
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
 
-        let stream = Stream(run, seconds: 60, chunk: 1000, pauseMicros: 0)
+        let stream = LineStream(run, seconds: 60, chunk: 1000, pauseMicros: 0, line: Self.line)
         // Until 200,000 lines are in; the tap client reads nothing meanwhile.
         let deadline = Date().addingTimeInterval(TestTime.seconds(60))
         while Date() < deadline, stream.written < 200_000 { usleep(20_000) }

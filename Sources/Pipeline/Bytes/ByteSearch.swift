@@ -6,20 +6,25 @@ import Glibc
 /// memcmp for the rest.
 public enum ByteSearch {
     public static func contains(_ p: UnsafePointer<UInt8>, _ n: Int, _ needle: [UInt8]) -> Bool {
+        find(p, n, needle) != nil
+    }
+
+    /// The offset of the first occurrence of `needle` in the `n` bytes at `p`.
+    public static func find(_ p: UnsafePointer<UInt8>, _ n: Int, _ needle: [UInt8]) -> Int? {
         let m = needle.count
-        guard m > 0 else { return true }
-        guard m <= n else { return false }
+        guard m > 0 else { return 0 }
+        guard m <= n else { return nil }
         return needle.withUnsafeBufferPointer { nb in
             let first = Int32(nb[0])
             var i = 0
             let last = n - m
             while i <= last {
-                guard let hit = memchr(p + i, first, last - i + 1) else { return false }
+                guard let hit = memchr(p + i, first, last - i + 1) else { return nil }
                 let at = p.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if memcmp(p + at, nb.baseAddress!, m) == 0 { return true }
+                if memcmp(p + at, nb.baseAddress!, m) == 0 { return at }
                 i = at + 1
             }
-            return false
+            return nil
         }
     }
 }

@@ -10,19 +10,23 @@ public struct EncoderOptions: Sendable {
     /// Keep only entries whose time is in `[since, until)` (replay's point-in-time selection); others are filtered.
     public var since: Int64?
     public var until: Int64?
+    /// `--dedup WINDOW`: collapse identical consecutive messages (``DedupStage``); nil: off.
+    public var dedupWindowMillis: Int64?
 
     public init(format: InputFormat = .auto, minLevel: Level = .debug, enrichment: Enrichment,
-                since: Int64? = nil, until: Int64? = nil) {
+                since: Int64? = nil, until: Int64? = nil, dedupWindowMillis: Int64? = nil) {
         self.format = format
         self.minLevel = minLevel
         self.enrichment = enrichment
         self.since = since
         self.until = until
+        self.dedupWindowMillis = dedupWindowMillis
     }
 }
 
 /// Runs the CPU stages on a raw batch — ``ParseStage`` → ``LevelFilterStage`` → ``EnrichStage`` — and encodes
-/// what passes in the segment line format (``EntryWriter``). The stages are values called per line in one loop,
+/// what passes in the segment line format (``EntryWriter``); with `--dedup`, ``DedupStage`` then collapses the
+/// encoded batch's repeats. The stages are values called per line in one loop,
 /// so a line is read once and nothing is allocated per line.
 ///
 /// Holds per-thread state (ID generator, time-format cache, scratch arrays): use one per worker thread.
@@ -31,6 +35,9 @@ public final class BatchEncoder {
     public let parse: ParseStage
     public let filter: LevelFilterStage
     public let enrich: EnrichStage
+    /// Off (nil) unless `--dedup`; works on the encoded batch, after the loop.
+    public let dedup: DedupStage?
+    private lazy var dedupScratch = ByteBuffer(capacity: 64 * 1024)
     private var timeFormatter = TimestampFormatter()
     private var ids = UUIDv7Generator()
     private var meta: [MetaField] = []
@@ -41,6 +48,7 @@ public final class BatchEncoder {
         parse = ParseStage(format: options.format)
         filter = LevelFilterStage(minLevel: options.minLevel, since: options.since, until: options.until)
         enrich = EnrichStage(enrichment: options.enrichment)
+        dedup = options.dedupWindowMillis.map(DedupStage.init(windowMillis:))
         meta.reserveCapacity(64)
         minutes.initialize(to: MinuteCache())
     }
@@ -82,6 +90,7 @@ public final class BatchEncoder {
         }
         stats.entriesOut = batch.entries.count
         batch.stats = stats
+        if let dedup { dedup.collapse(batch, scratch: dedupScratch) }
         return batch
     }
 }

@@ -13,6 +13,8 @@ public struct BatchStats: Sendable {
     public var filtered = 0
     public var parseErrors = 0
     public var truncated = 0
+    /// Repeats the dedup stage left out (``DedupStage``: each run's count is in its `metadata.repeated`).
+    public var collapsed = 0
     public var levelCounts = [Int](repeating: 0, count: 5)
 
     public init() {}
@@ -23,6 +25,7 @@ public struct BatchStats: Sendable {
         filtered += o.filtered
         parseErrors += o.parseErrors
         truncated += o.truncated
+        collapsed += o.collapsed
         for i in 0..<5 { levelCounts[i] += o.levelCounts[i] }
     }
 }

@@ -28,6 +28,8 @@ extension ConfigKey {
                   "Close a batch at this many bytes of input."),
         ConfigKey("pipeline.batch.timeout", "--batch-timeout", .duration, default: "1s",
                   "Close a batch this long after its first line (a tailed file that goes quiet after a burst is cut sooner: README, Durability)."),
+        ConfigKey("pipeline.dedup", "--dedup", .duration, default: "off",
+                  "Collapse identical consecutive messages of one source within this window into the first and one entry with `metadata.repeated = N` (docs/dedup.md); urgent entries are never delayed."),
 
         ConfigKey("enrich.service", "--service", .string, default: "$LOGPIPE_SERVICE or unknown",
                   "`context.service` for entries without one."),

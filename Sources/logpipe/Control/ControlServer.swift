@@ -36,8 +36,9 @@ final class ControlServer: @unchecked Sendable {
         @discardableResult func send(line: [UInt8]) -> Bool { connection.send(line) }
         /// Whole lines, each with its newline (entries of a batch); false when the client is gone.
         @discardableResult func send(lines: UnsafeBufferPointer<UInt8>) -> Bool { connection.send(raw: lines) }
-        /// A streaming handler ends when this turns true: the client left or the run is ending.
-        var shouldEnd: Bool { server.stopping || connection.peerClosed }
+        /// A streaming handler ends when the client left, or sends what it holds and ends when the run is ending.
+        var clientGone: Bool { connection.peerClosed }
+        var runEnding: Bool { server.stopping }
     }
 
     typealias Handler = (Request, Reply) throws -> Void

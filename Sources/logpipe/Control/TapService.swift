@@ -48,13 +48,19 @@ struct TapService {
         var sent = 0, dropped = 0
         var reason = "run ended"
         let out = ByteBuffer(capacity: 1 << 16)
-        stream: while !reply.shouldEnd {
-            let (lines, lost) = tap.take(timeoutMillis: 200)
+        stream: while true {
+            if reply.clientGone { reason = "client gone"; break }
+            // At the end of the run, what is queued still goes out, then the stream ends.
+            let ending = reply.runEnding
+            let (lines, lost) = tap.take(timeoutMillis: ending ? 0 : 200)
             if lost > 0 {
                 dropped += lost
                 reply.send(line: Array(#"{"tap":"dropped","entries":\#(lost)}"#.utf8))
             }
-            guard let lines else { continue }
+            guard let lines else {
+                if ending { break }
+                continue
+            }
             out.removeAll()
             var carry: [UInt8] = []
             lines.withUnsafeBufferPointer { filter.appendMatching($0, carry: &carry, to: out) }

@@ -37,6 +37,8 @@ struct RunOptions: ParsableArguments {
     var batchMaxBytes = ConfigKey.defaultValue(of: "--batch-max-bytes")
     @Option(help: "Close a batch this long after its first line (ms/s/m); a tailed file that goes quiet after a burst is cut sooner.")
     var batchTimeout = ConfigKey.defaultValue(of: "--batch-timeout")
+    @Option(help: "Collapse identical consecutive messages of one source within this window (e.g. 10s) into the first and one entry with metadata.repeated = N.")
+    var dedup: String?
     @Option(help: "Cut longer lines here and mark them metadata.truncated (K/M/G).")
     var maxLineBytes = ConfigKey.defaultValue(of: "--max-line-bytes")
     @Option(help: "Join continuation lines (leading whitespace, 'at ', 'Caused by:', 'Traceback', '...') to the entry before them: on or off.")
@@ -114,7 +116,8 @@ struct RunOptions: ParsableArguments {
                                partialLineTimeoutMillis: try ArgumentValues.duration(partialLineTimeout, flag: "--partial-line-timeout"),
                                stateDir: stateDir)
         let encoder = EncoderOptions(format: format, minLevel: try ArgumentValues.level(minLevel, flag: "--min-level"),
-                                     enrichment: enrichment)
+                                     enrichment: enrichment,
+                                     dedupWindowMillis: try dedup.map { Int64(try ArgumentValues.positive(try ArgumentValues.duration($0, flag: "--dedup"), flag: "--dedup")) })
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel.lowercased()) else {
             throw ValidationError("invalid --log-level \"\(logLevel)\": expected trace, debug, info, notice, warning, error or critical")
         }

@@ -23,7 +23,7 @@ final class RunPipeline {
         var line: String {
             "logpipe: \(stats.linesIn) lines in, \(stats.entriesOut) entries out, \(stats.filtered) filtered, " +
                 "\(stats.parseErrors) parse errors, \(stats.truncated) truncated, \(source.emptyLines) empty lines skipped, " +
-                "\(segments) segments finalized" + (incidents > 0 ? ", \(incidents) incidents raised" : "") +
+                "\(segments) segments finalized" + (stats.collapsed > 0 ? ", \(stats.collapsed) repeats collapsed" : "") + (incidents > 0 ? ", \(incidents) incidents raised" : "") +
                 (urgent.map { "; " + $0 } ?? "")
         }
     }

@@ -63,15 +63,18 @@ final class TempDir {
     }
 }
 
-/// A started child process whose stdin is a pipe the test writes to.
-final class RunningProcess {
+/// A started child process whose stdin is a pipe the test writes to (from one thread at a time: a test's writer
+/// thread may own it) and whose stderr can be read while it runs.
+final class RunningProcess: @unchecked Sendable {
     let process = Process()
     let stdinWriteFD: Int32
     private let outPath: String
     private let errPath: String
     private var stdinClosed = false
 
-    init(executable: String, arguments: [String], environment: [String: String]? = nil, scratch: TempDir) throws {
+    /// `currentDirectory`: where the child runs (default: this process's directory).
+    init(executable: String, arguments: [String], environment: [String: String]? = nil, scratch: TempDir,
+         currentDirectory: String? = nil) throws {
         _ = Harness.ignoreSIGPIPE
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw POSIXError(.EIO) }
@@ -88,6 +91,7 @@ final class RunningProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let readHandle = FileHandle(fileDescriptor: fds[0], closeOnDealloc: false)
         process.standardInput = readHandle
         process.standardOutput = FileHandle(forWritingAtPath: outPath)!
@@ -123,6 +127,20 @@ final class RunningProcess {
     }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    var isRunning: Bool { process.isRunning }
+    /// Everything the child wrote to stderr so far.
+    var stderrText: String { String(decoding: FileManager.default.contents(atPath: errPath) ?? Data(), as: UTF8.self) }
+
+    /// Waits until stderr holds `needle` at least `count` times (or the child ended).
+    func waitForStderr(_ needle: String, count: Int, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(TestTime.seconds(timeout))
+        repeat {
+            if stderrText.components(separatedBy: needle).count - 1 >= count { return true }
+            usleep(20_000)
+        } while Date() < deadline && process.isRunning
+        return stderrText.components(separatedBy: needle).count - 1 >= count
+    }
 
     /// Waits up to `timeout` seconds; kills the process when it does not end in time.
     func wait(timeout: Double) -> ProcessResult {
