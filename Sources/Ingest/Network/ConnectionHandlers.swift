@@ -6,11 +6,15 @@ final class ByteCountingHandler: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundIn = NIOCore.ByteBuffer
     typealias InboundOut = NIOCore.ByteBuffer
     private let counters: NetworkCounters
+    /// This connection's bytes so far.
+    private(set) var received = 0
 
     init(counters: NetworkCounters) { self.counters = counters }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        counters.received(bytes: unwrapInboundIn(data).readableBytes)
+        let n = unwrapInboundIn(data).readableBytes
+        received += n
+        counters.received(bytes: n)
         context.fireChannelRead(data)
     }
 }
@@ -50,8 +54,9 @@ final class ConnectionErrorHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // A client that closes before or during the handshake without a word (a port probe) is not refused.
-        let quietClose = (error as? NIOSSLError) == .uncleanShutdown
+        // A client that closes without having sent a byte (a port probe, a health check) was not refused.
+        let sent = (try? context.pipeline.syncOperations.handler(type: ByteCountingHandler.self))?.received ?? 1
+        let quietClose = sent == 0 || (error as? NIOSSLError) == .uncleanShutdown
         if !counted, !quietClose, error is NIOSSLError || error is BoringSSLError {
             counted = true
             counters.reject("tls_handshake")
