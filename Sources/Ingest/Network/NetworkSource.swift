@@ -6,8 +6,9 @@ import Pipeline
 ///
 /// stop → no more accepting, every connection cuts and offers what it holds (`NetworkServer.drain`), the intake
 /// empties into the pipeline → (the runner's last acknowledgement round) → `afterRun`: replies still waiting
-/// are answered "not durable", connections close.
-public final class NetworkSource: Source {
+/// are answered "not durable", connections close. Sendable: `stats` is written by `run` only, the rest is safe
+/// from any thread.
+public final class NetworkSource: Source, @unchecked Sendable {
     public let name: String
     public let intake: NetworkIntake
     public let counters: NetworkCounters
