@@ -137,26 +137,14 @@ final class SourceFixture: @unchecked Sendable {
     private func feedStream() {
         let port = udpPort, n = self.n, kind = self.kind
         Thread {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = in_port_t(UInt16(port).bigEndian)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &addr) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { close(fd); return }
+            let fd = TCPTestClient.connect(port)
+            guard fd >= 0 else { return }
             for start in stride(from: 0, to: n, by: 100) {
                 var bytes: [UInt8] = []
                 for i in start..<min(n, start + 100) {
                     bytes += kind == .tcp ? Array((entryLine(i) + "\n").utf8) : forwardMessage("seq \(i)")
                 }
-                var sent = 0
-                while sent < bytes.count {
-                    let k = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                    if k <= 0 { break }
-                    sent += k
-                }
+                guard TCPTestClient.send(fd, bytes) else { break }
                 usleep(1000)
             }
             close(fd)

@@ -1,3 +1,4 @@
+import NIOCore
 import Pipeline
 
 /// A network input as a topology `Source`, the same for every protocol: the protocol builds its `NetworkServer`
@@ -24,6 +25,19 @@ public final class NetworkSource: Source, @unchecked Sendable {
         self.intake = intake
         self.counters = counters
         server = try makeServer(intake, counters)
+    }
+
+    /// An input whose every connection gets the protocol handler `handler` makes (added on the connection's
+    /// event loop, after the server's own handlers and TLS); named `SCHEME://HOST:PORT`.
+    public convenience init(scheme: String, host: String, port: Int, limits: NetworkLimits, tls: TLSServerOptions? = nil,
+                            pool: BufferPool?, handler: @escaping @Sendable (NetworkInputContext) -> ChannelHandler) throws {
+        let name = NetworkServer.address(scheme: scheme, host: host, port: port)
+        try self.init(name: name, limits: limits) { intake, counters in
+            let context = NetworkInputContext(name: name, intake: intake, counters: counters, limits: limits, pool: pool)
+            return try NetworkServer(scheme: scheme, host: host, port: port, limits: limits, tls: tls, counters: counters) { channel in
+                try channel.pipeline.syncOperations.addHandler(handler(context))
+            }
+        }
     }
 
     public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {

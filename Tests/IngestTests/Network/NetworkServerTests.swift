@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import TestSupport
 import Testing
 @testable import Ingest
 #if canImport(Glibc)
@@ -38,23 +39,9 @@ import Glibc
         }
     }
 
-    private func connect(_ port: Int) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_port = UInt16(port).bigEndian
-        a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        let ok = withUnsafePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        return ok ? fd : -1
-    }
+    private func connect(_ port: Int) -> Int32 { TCPTestClient.connect(port) }
 
-    private func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline { if condition() { return true }; usleep(10_000) }
-        return condition()
-    }
+    private func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool { TCPTestClient.waitUntil(seconds, condition) }
 
     /// True once the peer closed `fd` (a read returns 0 or fails), within `seconds`.
     private func closedByPeer(_ fd: Int32, seconds: Double) -> Bool {
@@ -73,13 +60,7 @@ import Glibc
         let n = 20_000
         let fd = connect(source.server.boundPort)
         #expect(fd >= 0)
-        let text = Array((0..<n).map { "<13>line \($0)\n" }.joined().utf8)
-        var sent = 0
-        while sent < text.count {
-            let k = text[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard k > 0 else { break }
-            sent += k
-        }
+        #expect(TCPTestClient.send(fd, Array((0..<n).map { "<13>line \($0)\n" }.joined().utf8)))
         close(fd)
         #expect(waitUntil(60) { run.count >= n }, "\(run.count) of \(n) lines")
         #expect(source.intake.peakQueuedBytes <= limits.maxQueuedBytes + 64 << 10, "the queue stayed near its bound")
