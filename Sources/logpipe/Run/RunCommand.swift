@@ -31,6 +31,7 @@ struct RunCommand: ParsableCommand {
         let settings = configuration.settings
         Diagnostics.configure(level: options.logLevel)
         FileTailSource.log = { Diagnostics.logger.warning("\($0)") }
+        NetworkLog.sink = { Diagnostics.logger.warning("\($0)") }
         let outputs = try Self.outputs(urgent, clickhouse, http, stateDir: settings.stateDir)
         let parts = try RunTopologyBuilder.build(settings: settings, outputs: outputs)
         let reload = RunPipeline.Reload(configuration: configuration, outputs: outputs, read: { try Self.rereadConfiguration() })

@@ -35,6 +35,11 @@ extension RunConfiguration {
         if "\(new.framing)" != "\(old.framing)", new.inputs.contains(where: { $0 == .stdin || $0.isUDP }) {
             kept.append("the framing of stdin and udp inputs")
         }
+        if "\(new.network)" != "\(old.network)", new.inputs.contains(where: \.listensForConnections) {
+            // A listening input keeps its port (and so its limits and TLS files) across a reload.
+            kept.append("--tls-*/--net-* of running tcp, tls and forward inputs")
+            next.settings.network = old.network
+        }
         guard writesSegments == running.writesSegments else {
             throw ValidationError("--clickhouse-only cannot change on reload: restart logpipe to \(writesSegments ? "write" : "stop writing") segment files")
         }
@@ -46,5 +51,13 @@ extension InputSpec {
     var isUDP: Bool {
         if case .udp = self { return true }
         return false
+    }
+
+    /// TCP/TLS syslog and forward: inputs that hold a listening port and connections.
+    var listensForConnections: Bool {
+        switch self {
+        case .tcp, .forward: true
+        case .stdin, .udp, .file: false
+        }
     }
 }

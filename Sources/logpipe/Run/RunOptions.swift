@@ -9,7 +9,7 @@ import Sinks
 struct RunOptions: ParsableArguments {
     @Option(help: "Read flags from this YAML file (docs/config.md); flags given on the command line win.")
     var config: String?
-    @Option(name: .customLong("input"), help: "Input: stdin (default), udp://HOST:PORT, file:GLOB. Repeatable.")
+    @Option(name: .customLong("input"), help: "Input: stdin (default), udp://HOST:PORT, file:GLOB, tcp://HOST:PORT, tls://HOST:PORT, forward://HOST:PORT. Repeatable.")
     var inputs: [String] = []
     @Option(help: "Directory for segments.")
     var out = ConfigKey.defaultValue(of: "--out")
@@ -59,6 +59,7 @@ struct RunOptions: ParsableArguments {
     var unhealthyAfter = ConfigKey.defaultValue(of: "--unhealthy-after")
     @Option(help: "logpipe's own diagnostics on stderr from this level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = ConfigKey.defaultValue(of: "--log-level")
+    @OptionGroup(title: "Network inputs") var network: NetworkInputOptions
     @Option(help: "context.service for entries without one (default: $LOGPIPE_SERVICE or \"unknown\").")
     var service: String?
     @Option(help: "context.environment for entries without one (default: $LOGPIPE_ENVIRONMENT or \"unknown\").")
@@ -79,6 +80,7 @@ struct RunOptions: ParsableArguments {
         var logLevel: String
         var incidents: Bool
         var unhealthyAfterMillis: Int
+        var network: NetworkInputOptions.Resolved
     }
 
     func resolve() throws -> Resolved {
@@ -124,11 +126,16 @@ struct RunOptions: ParsableArguments {
         if let m = metrics, m.lastIndex(of: ":").flatMap({ Int(m[m.index(after: $0)...]) }) == nil {
             throw ValidationError("invalid --metrics \"\(m)\": expected HOST:PORT, e.g. 127.0.0.1:9300")
         }
+        let network = try self.network.resolve()
+        if network.tls == nil, let tls = inputs.first(where: { if case .tcp(_, _, true) = $0 { true } else { false } }) {
+            throw ValidationError("--input \(tls) needs --tls-cert and --tls-key")
+        }
         return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing, tail: tail,
                         stateDir: stateDir, metricsAddress: metrics,
                         incidentWindowMillis: Int64(try ArgumentValues.duration(incidentWindow, flag: "--incident-window")),
                         logLevel: logLevel, incidents: try Self.onOff(incidents, flag: "--incidents"),
-                        unhealthyAfterMillis: try ArgumentValues.duration(unhealthyAfter, flag: "--unhealthy-after"))
+                        unhealthyAfterMillis: try ArgumentValues.duration(unhealthyAfter, flag: "--unhealthy-after"),
+                        network: network)
     }
 
     private static func onOff(_ v: String, flag: String) throws -> Bool {
