@@ -1,0 +1,97 @@
+import Foundation
+import Pipeline
+
+/// Writes OTLP values as JSON into a line buffer: strings escaped (control characters, invalid UTF-8 repaired by
+/// `JSONStringWriter`), integers exact, doubles finite or as strings ("NaN"), bytes as base64, key-value lists as
+/// objects. Used for attributes under `metadata` and for a body that is not a string.
+enum OTLPJSONWriter {
+    typealias AnyValue = Opentelemetry_Proto_Common_V1_AnyValue
+    typealias KeyValue = Opentelemetry_Proto_Common_V1_KeyValue
+
+    static func string(_ s: String, to out: Pipeline.ByteBuffer) {
+        out.append(0x22)
+        text(s, to: out)
+        out.append(0x22)
+    }
+
+    /// String content without quotes.
+    static func text(_ s: String, to out: Pipeline.ByteBuffer) {
+        var s = s
+        s.withUTF8 { JSONStringWriter.appendText($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count, to: out) }
+    }
+
+    /// `depth` nil: no bound (the text of a value written as a string).
+    static func value(_ v: AnyValue, to out: Pipeline.ByteBuffer, depth: Int? = 0) {
+        // OTLP nests without a bound (SwiftProtobuf's decoder stops at 100); the pipeline's JSON scanner stops at
+        // 64 levels, so a value deeper than 32 is kept whole as the string of its JSON text.
+        if let depth, depth >= 32 {
+            let inner = Pipeline.ByteBuffer(capacity: 1024)
+            value(v, to: inner, depth: nil)
+            out.append(0x22)
+            JSONStringWriter.appendText(inner.base, inner.count, to: out)
+            out.append(0x22)
+            return
+        }
+        let next = depth.map { $0 + 1 }
+        switch v.value {
+        case nil: out.append("null")
+        case let .stringValue(s)?: string(s, to: out)
+        case let .boolValue(b)?: out.append(b ? "true" : "false")
+        case let .intValue(i)?: out.append(string: String(i))
+        case let .doubleValue(d)?:
+            if d.isFinite { out.append(string: "\(d)") } else { string("\(d)", to: out) }
+        case let .bytesValue(data)?: string(data.base64EncodedString(), to: out)
+        case let .arrayValue(array)?:
+            out.append(UInt8(ascii: "["))
+            for (i, element) in array.values.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                value(element, to: out, depth: next)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .kvlistValue(list)?:
+            object(list.values, to: out, depth: next)
+        }
+    }
+
+    /// `{"key":value,…}`; a repeated key keeps its first value (the pipeline would keep both, and OTLP forbids it).
+    static func object(_ pairs: [KeyValue], to out: Pipeline.ByteBuffer, depth: Int? = 0) {
+        out.append(UInt8(ascii: "{"))
+        members(pairs, to: out, first: true, depth: depth)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// The members of `pairs` without braces; returns whether nothing was written (so the next is first).
+    @discardableResult
+    static func members(_ pairs: [KeyValue], to out: Pipeline.ByteBuffer, first: Bool, depth: Int? = 0,
+                        skip: (String) -> Bool = { _ in false }) -> Bool {
+        var first = first
+        var seen = Set<String>()
+        for pair in pairs where !skip(pair.key) && seen.insert(pair.key).inserted {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            string(pair.key, to: out)
+            out.append(UInt8(ascii: ":"))
+            value(pair.value, to: out, depth: depth)
+        }
+        return first
+    }
+
+    /// Lower-case hex of an ID's bytes.
+    static func hex(_ data: Data) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(data.count * 2)
+        for b in data { text.append(digits[Int(b >> 4)]); text.append(digits[Int(b & 15)]) }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+extension Opentelemetry_Proto_Common_V1_AnyValue {
+    /// The value as a message: a string as it is, anything else as its JSON text.
+    var textForm: String {
+        if case let .stringValue(s)? = value { return s }
+        let out = Pipeline.ByteBuffer(capacity: 256)
+        OTLPJSONWriter.value(self, to: out, depth: nil)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+}
