@@ -67,6 +67,20 @@ public final class NetworkIntake: @unchecked Sendable {
         return .queued
     }
 
+    /// Registers `reply` for when every batch offered so far is durable: a client's acknowledgement for entries
+    /// that went out in earlier batches. Fires at once when they are (`true`) or the input closed (`false`).
+    public func whenDurable(_ reply: @escaping Reply) {
+        condition.lock()
+        if closed || sequence <= acknowledgedSequence {
+            let durable = sequence <= acknowledgedSequence
+            condition.unlock()
+            reply(durable)
+            return
+        }
+        replies.append((sequence, reply))
+        condition.unlock()
+    }
+
     /// True while an offer of `bytes` would be taken.
     public func hasRoom(for bytes: Int = 1) -> Bool {
         condition.lock()
@@ -78,7 +92,8 @@ public final class NetworkIntake: @unchecked Sendable {
     /// when the input stops. A paused connection reads again from there.
     public func whenRoom(_ resume: @escaping @Sendable () -> Void) {
         condition.lock()
-        if closed || queuedBytes <= maxQueuedBytes / 2 {
+        // While draining every offer is taken: a paused connection hands its held batches on at once.
+        if closed || draining || queuedBytes <= maxQueuedBytes / 2 {
             condition.unlock()
             resume()
             return
@@ -105,14 +120,22 @@ public final class NetworkIntake: @unchecked Sendable {
     /// hold and offer it), and forwards everything queued before returning.
     public func run(stop: StopSignal, emit: (RawBatch) -> Void, drain: () -> Void) {
         while let batch = next(stop: stop) { emit(batch) }
+        // Paused connections resume first (their held batches are taken now), then each cuts what it holds.
+        wakeRoomWaiters()
         drain()
         condition.lock()
         closed = true
+        condition.unlock()
+        wakeRoomWaiters()
+        while let batch = take() { emit(batch) }
+    }
+
+    private func wakeRoomWaiters() {
+        condition.lock()
         let waiters = roomWaiters
         roomWaiters.removeAll()
         condition.unlock()
         waiters.forEach { $0() }
-        while let batch = take() { emit(batch) }
     }
 
     /// The next batch, or nil once `stop` fired (from then on offers are taken past the bound, for the drain).
@@ -160,10 +183,8 @@ public final class NetworkIntake: @unchecked Sendable {
     public func close() {
         condition.lock()
         closed = true
-        let waiters = roomWaiters
-        roomWaiters.removeAll()
         condition.unlock()
-        waiters.forEach { $0() }
+        wakeRoomWaiters()
         fire(upTo: .max, durable: false)
     }
 

@@ -21,6 +21,19 @@ extension InputSpec {
             source.pool = pool
             source.cutWhenCaughtUp = lowLatency
             return source
+        case let .tcp(host, port, tls):
+            let network = settings.network
+            guard !tls || network.tls != nil else {
+                throw RuntimeFailure("--input \(self) needs --tls-cert and --tls-key")
+            }
+            do {
+                return try SyslogTCPInput.makeSource(host: host, port: port, tls: tls ? network.tls : nil,
+                                                     limits: network.limits, pool: pool)
+            } catch { throw RuntimeFailure("\(error)") } // a busy port or bad TLS files: exit 1
+        case let .forward(host, port):
+            do {
+                return try ForwardInput.makeSource(host: host, port: port, limits: settings.network.limits, pool: pool)
+            } catch { throw RuntimeFailure("\(error)") }
         case let .file(pattern):
             let source = try FileTailSource(pattern: pattern, options: settings.framing, tail: settings.tail,
                                             sessionId: RunPipeline.newSessionId(), checkpoints: try checkpoints())

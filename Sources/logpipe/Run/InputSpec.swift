@@ -1,39 +1,56 @@
 import ArgumentParser
 
-/// An `--input` value: `stdin` (or `-`), `udp://HOST:PORT`, `file:GLOB`.
+/// An `--input` value: `stdin` (or `-`), `udp://HOST:PORT`, `file:GLOB`, `tcp://HOST:PORT`, `tls://HOST:PORT`,
+/// `forward://HOST:PORT`.
 enum InputSpec: Equatable, CustomStringConvertible {
     case stdin
     case udp(host: String, port: Int)
     case file(pattern: String)
+    /// Syslog over TCP (RFC 6587); over TLS (RFC 5425) with `tls`.
+    case tcp(host: String, port: Int, tls: Bool)
+    /// The Fluentd forward protocol.
+    case forward(host: String, port: Int)
 
     var description: String {
         switch self {
         case .stdin: "stdin"
-        case let .udp(host, port): "udp://\(host):\(port)"
+        case let .udp(host, port): "udp://\(Self.address(host, port))"
         case let .file(pattern): "file:\(pattern)"
+        case let .tcp(host, port, tls): "\(tls ? "tls" : "tcp")://\(Self.address(host, port))"
+        case let .forward(host, port): "forward://\(Self.address(host, port))"
         }
     }
 
     init(_ text: String) throws {
         if text == "stdin" || text == "-" { self = .stdin; return }
-        if text.hasPrefix("udp://") {
-            let rest = text.dropFirst(6)
-            guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
-                  (0...65535).contains(port) else {
-                throw ValidationError("invalid --input \"\(text)\": expected udp://HOST:PORT, e.g. udp://127.0.0.1:5514")
-            }
-            var host = String(rest[..<colon])
-            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            guard !host.isEmpty else { throw ValidationError("invalid --input \"\(text)\": the host is missing") }
-            self = .udp(host: host, port: port)
-            return
-        }
+        if let (host, port) = try Self.hostPort(text, scheme: "udp") { self = .udp(host: host, port: port); return }
+        if let (host, port) = try Self.hostPort(text, scheme: "tcp") { self = .tcp(host: host, port: port, tls: false); return }
+        if let (host, port) = try Self.hostPort(text, scheme: "tls") { self = .tcp(host: host, port: port, tls: true); return }
+        if let (host, port) = try Self.hostPort(text, scheme: "forward") { self = .forward(host: host, port: port); return }
         if text.hasPrefix("file:") {
             let pattern = String(text.dropFirst(5))
             guard !pattern.isEmpty else { throw ValidationError("invalid --input \"\(text)\": expected file:GLOB") }
             self = .file(pattern: pattern)
             return
         }
-        throw ValidationError("invalid --input \"\(text)\": expected stdin, udp://HOST:PORT or file:GLOB")
+        throw ValidationError("invalid --input \"\(text)\": expected stdin, udp://HOST:PORT, file:GLOB, tcp://HOST:PORT, tls://HOST:PORT or forward://HOST:PORT")
+    }
+
+    /// `SCHEME://HOST:PORT` (IPv6 hosts in brackets) → host and port; nil when `text` has another scheme.
+    private static func hostPort(_ text: String, scheme: String) throws -> (String, Int)? {
+        guard text.hasPrefix(scheme + "://") else { return nil }
+        let rest = text.dropFirst(scheme.count + 3)
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
+              (0...65535).contains(port) else {
+            throw ValidationError("invalid --input \"\(text)\": expected \(scheme)://HOST:PORT, e.g. \(scheme)://127.0.0.1:5514")
+        }
+        var host = String(rest[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("invalid --input \"\(text)\": the host is missing") }
+        return (host, port)
+    }
+
+    private static func address(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }

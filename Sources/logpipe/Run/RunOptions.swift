@@ -9,7 +9,7 @@ import Sinks
 struct RunOptions: ParsableArguments {
     @Option(help: "Read flags from this YAML file (docs/config.md); flags given on the command line win.")
     var config: String?
-    @Option(name: .customLong("input"), help: "Input: stdin (default), udp://HOST:PORT, file:GLOB. Repeatable.")
+    @Option(name: .customLong("input"), help: "Input: stdin (default), udp://HOST:PORT, file:GLOB, tcp://HOST:PORT, tls://HOST:PORT, forward://HOST:PORT. Repeatable.")
     var inputs: [String] = []
     @Option(help: "Directory for segments.")
     var out = ConfigKey.defaultValue(of: "--out")
@@ -57,6 +57,7 @@ struct RunOptions: ParsableArguments {
     var unhealthyAfter = ConfigKey.defaultValue(of: "--unhealthy-after")
     @Option(help: "logpipe's own diagnostics on stderr from this level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = ConfigKey.defaultValue(of: "--log-level")
+    @OptionGroup(title: "Network inputs") var network: NetworkInputOptions
     @Option(help: "context.service for entries without one (default: $LOGPIPE_SERVICE or \"unknown\").")
     var service: String?
     @Option(help: "context.environment for entries without one (default: $LOGPIPE_ENVIRONMENT or \"unknown\").")
@@ -77,6 +78,7 @@ struct RunOptions: ParsableArguments {
         var logLevel: String
         var incidents: Bool
         var unhealthyAfterMillis: Int
+        var network: NetworkInputOptions.Resolved
     }
 
     func resolve() throws -> Resolved {
@@ -125,7 +127,8 @@ struct RunOptions: ParsableArguments {
                         stateDir: stateDir, metricsAddress: metrics,
                         incidentWindowMillis: Int64(try ArgumentValues.duration(incidentWindow, flag: "--incident-window")),
                         logLevel: logLevel, incidents: try Self.onOff(incidents, flag: "--incidents"),
-                        unhealthyAfterMillis: try ArgumentValues.duration(unhealthyAfter, flag: "--unhealthy-after"))
+                        unhealthyAfterMillis: try ArgumentValues.duration(unhealthyAfter, flag: "--unhealthy-after"),
+                        network: try network.resolve())
     }
 
     private static func onOff(_ v: String, flag: String) throws -> Bool {

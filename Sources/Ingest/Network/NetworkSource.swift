@@ -1,0 +1,46 @@
+import Pipeline
+
+/// A network input as a topology `Source`, the same for every protocol: the protocol builds its `NetworkServer`
+/// (bound in `init`) with handlers that feed `intake`; this type runs the intake on the source thread, passes
+/// acknowledgements to it (the clients' replies), and stops in the order the topology needs:
+///
+/// stop → no more accepting, every connection cuts and offers what it holds (`NetworkServer.drain`), the intake
+/// empties into the pipeline → (the runner's last acknowledgement round) → `afterRun`: replies still waiting
+/// are answered "not durable", connections close.
+public final class NetworkSource: Source {
+    public let name: String
+    public let intake: NetworkIntake
+    public let counters: NetworkCounters
+    public let server: NetworkServer
+    public private(set) var stats = SourceStats()
+
+    /// `makeServer` binds the protocol's server on `intake` and `counters` (throws on a busy port, bad TLS files).
+    public init(name: String, limits: NetworkLimits,
+                makeServer: (NetworkIntake, NetworkCounters) throws -> NetworkServer) throws {
+        self.name = name
+        let intake = NetworkIntake(key: name, maxQueuedBytes: limits.maxQueuedBytes)
+        let counters = NetworkCounters()
+        self.intake = intake
+        self.counters = counters
+        server = try makeServer(intake, counters)
+    }
+
+    public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {
+        intake.run(stop: stop, emit: emit) { [server] in
+            server.stopAccepting()
+            server.drain()
+        }
+        stats.bytesRead = counters.snapshot.bytes
+    }
+
+    public func acknowledge(_ positions: [SourcePosition]) throws { intake.acknowledge(positions) }
+
+    public func afterRun() {
+        intake.close()
+        server.closeAll()
+    }
+
+    public var gauges: [SourceGauge] { counters.gauges(input: name) }
+
+    public var exitSummary: String? { "\(name): \(counters.summary)" }
+}
