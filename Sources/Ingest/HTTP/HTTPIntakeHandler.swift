@@ -110,7 +110,6 @@ final class HTTPIntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func finish(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ endpoint: any HTTPIntakeEndpoint,
                         _ received: NIOCore.ByteBuffer) {
-        settings.counters.received(bytes: received.readableBytes)
         let raw = received.getBytes(at: received.readerIndex, length: received.readableBytes) ?? []
         let contentType = head.headers["content-type"].first
         let body: [UInt8]
@@ -181,8 +180,9 @@ final class HTTPIntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(_ context: ChannelHandlerContext, _ response: HTTPIntakeResponse, reject reason: String?,
                          count: Int = 1, close: Bool = false) {
         if let reason {
-            settings.counters.reject(reason, count: count, input: settings.name,
-                                     detail: "\(response.status.rawValue) to \(batch.origin.name): \(String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .newlines))")
+            settings.counters.reject(reason, count: count)
+            let text = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .newlines)
+            NetworkLog.warning("\(settings.name): \(reason): \(response.status.rawValue) to \(batch.origin.name): \(text)")
         }
         let close = close || !keepAlive
         var headers = HTTPHeaders()

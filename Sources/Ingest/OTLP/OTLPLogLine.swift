@@ -5,7 +5,7 @@ import Pipeline
 /// like any other input (DESIGN.md §3):
 ///
 /// - resource `service.name` → `service`, `service.version` → `version`, `deployment.environment(.name)` →
-///   `environment`; the other resource attributes → `metadata.resource`;
+///   `environment`, `host.name` → `host`; the other resource attributes → `metadata.resource`;
 /// - severity number → `level` by the OTLP ranges (1–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR, 21–24 FATAL),
 ///   or the severity text when there is no number; both originals under `metadata`;
 /// - `time_unix_nano` (else `observed_time_unix_nano`) → `timestamp` (epoch milliseconds);
@@ -20,7 +20,7 @@ struct OTLPLogLine {
 
     /// What a resource contributes to each of its records (worked out once per resource).
     struct ResourceContext {
-        var service: String?, version: String?, environment: String?
+        var service: String?, version: String?, environment: String?, host: String?
         var others: [KeyValue] = []
 
         init(_ resource: Opentelemetry_Proto_Resource_V1_Resource?) {
@@ -28,6 +28,7 @@ struct OTLPLogLine {
                 switch (pair.key, pair.value.value) {
                 case let ("service.name", .stringValue(s)?) where service == nil: service = s
                 case let ("service.version", .stringValue(s)?) where version == nil: version = s
+                case let ("host.name", .stringValue(s)?) where host == nil: host = s
                 case let ("deployment.environment.name", .stringValue(s)?),
                      let ("deployment.environment", .stringValue(s)?):
                     if environment == nil { environment = s } else { others.append(pair) }
@@ -75,6 +76,7 @@ struct OTLPLogLine {
         if let s = resource.service { key("service"); W.string(s, to: out) }
         if let s = resource.version { key("version"); W.string(s, to: out) }
         if let s = resource.environment { key("environment"); W.string(s, to: out) }
+        if let s = resource.host { key("host"); W.string(s, to: out) }
         if let stack = record.attributes.first(where: { $0.key == "exception.stacktrace" }),
            case let .stringValue(s)? = stack.value.value {
             key("stack"); W.string(s, to: out)

@@ -39,7 +39,8 @@ import Testing
         scope.logRecords = [record, structured]
         var resource = Opentelemetry_Proto_Logs_V1_ResourceLogs()
         resource.resource.attributes = [kv("service.name", "checkout"), kv("service.version", "1.4.2"),
-                                        kv("deployment.environment.name", "prod"), kv("host.name", "web-1")]
+                                        kv("deployment.environment.name", "prod"), kv("host.name", "web-1"),
+                                        kv("os.type", "linux")]
         resource.scopeLogs = [scope]
         var export = OTLPLogsRequest.Export()
         export.resourceLogs = [resource]
@@ -79,7 +80,8 @@ import Testing
         #expect(meta["severity_number"] as? Int == 14)
         #expect(meta["severity_text"] as? String == "Warning")
         #expect((meta["scope"] as? [String: String]) == ["name": "app.db", "version": "2.0"])
-        #expect((meta["resource"] as? [String: String]) == ["host.name": "web-1"])
+        #expect(first["host"] as? String == "web-1")
+        #expect((meta["resource"] as? [String: String]) == ["os.type": "linux"])
         #expect(meta["exception.stacktrace"] == nil)
         let second = try object(out[1])
         #expect(second["timestamp"] as? Int == 1_764_000_001_000, "observed time when the event time is 0")
