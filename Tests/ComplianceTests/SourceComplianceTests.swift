@@ -42,7 +42,7 @@ import Testing
         let source = ObservedSource(try fixture.make(), sink: sink)
         _ = try Self.run(fixture, source, sink, expect: Self.n)
         #expect(source.violations.isEmpty, "\(source.violations.prefix(3))")
-        if kind.hasPositions {
+        if kind.acknowledges {
             #expect(source.acknowledgedPositions > 0, "a source with positions had none acknowledged")
         } else {
             #expect(source.acknowledgedPositions == 0)
