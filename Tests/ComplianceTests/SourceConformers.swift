@@ -3,6 +3,7 @@ import Ingest
 import Pipeline
 import SegmentFormat
 import Sinks
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -10,19 +11,26 @@ import Glibc
 
 /// Every source of the project, as the compliance suite builds it. A new source joins this list.
 enum SourceKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case stdin, udp, tail, replay, http, otlp
+    case stdin, udp, tail, replay, tcp, forward, http, otlp
 
     var testDescription: String { rawValue }
 
-    /// Sources that can resume (they carry positions); stdin and UDP cannot ask for their input again.
-    var hasPositions: Bool { self == .tail || self == .replay }
-    /// Sources that are told when their batches are durable: those that resume, and the network inputs (their
-    /// clients' answers wait for it), which cannot ask a client for its data again.
-    var acknowledges: Bool { hasPositions || self == .http || self == .otlp }
+    /// Sources whose batches carry positions that are acknowledged: those that resume, and the network inputs
+    /// (whose acknowledgement is the reply to the client).
+    var hasPositions: Bool { resumes || self == .tcp || self == .forward || self == .http || self == .otlp }
+    /// Sources that can resume from an acknowledged position; stdin, UDP and network clients cannot be asked for
+    /// their input again.
+    var resumes: Bool { self == .tail || self == .replay }
     /// Sources whose input ends by itself (the others run until stopped).
     var endsByItself: Bool { self == .stdin || self == .replay }
 
     static let framing = FramingOptions(batchMaxEntries: 100, batchTimeoutMillis: 50)
+    static let networkLimits = {
+        var l = NetworkLimits()
+        l.batchLines = 100
+        l.batchTimeoutMillis = 50
+        return l
+    }()
 }
 
 /// One source's input (lines 0..<n, written once) and state folder, shared by the runs of a test.
@@ -54,7 +62,7 @@ final class SourceFixture: @unchecked Sendable {
         switch kind {
         case .stdin, .tail:
             try text.write(toFile: dir.path + "/app.log", atomically: false, encoding: .utf8)
-        case .udp, .http, .otlp:
+        case .udp, .tcp, .forward, .http, .otlp:
             break
         case .replay:
             let out = dir.path + "/archive"
@@ -83,12 +91,20 @@ final class SourceFixture: @unchecked Sendable {
             let source = try UDPSource(host: "127.0.0.1", port: 0, options: SourceKind.framing)
             udpPort = source.boundPort
             return source
+        case .tcp:
+            let source = try SyslogTCPInput.makeSource(host: "127.0.0.1", port: 0, limits: SourceKind.networkLimits)
+            udpPort = source.server.boundPort
+            return source
+        case .forward:
+            let source = try ForwardInput.makeSource(host: "127.0.0.1", port: 0, limits: SourceKind.networkLimits)
+            udpPort = source.server.boundPort
+            return source
         case .http:
-            let source = try HTTPInput.ndjson(host: "127.0.0.1", port: 0, path: "/logs", options: HTTPInput.Options())
+            let source = try HTTPInput.ndjson(host: "127.0.0.1", port: 0, path: "/logs", options: HTTPInput.Options(limits: SourceKind.networkLimits))
             httpPort = source.server.boundPort
             return source
         case .otlp:
-            let source = try HTTPInput.otlp(host: "127.0.0.1", port: 0, options: HTTPInput.Options())
+            let source = try HTTPInput.otlp(host: "127.0.0.1", port: 0, options: HTTPInput.Options(limits: SourceKind.networkLimits))
             httpPort = source.server.boundPort
             return source
         case .tail:
@@ -120,6 +136,7 @@ final class SourceFixture: @unchecked Sendable {
             }.start()
             return
         }
+        if kind == .tcp || kind == .forward { feedStream(); return }
         guard kind == .udp else { return }
         let port = udpPort, n = self.n
         Thread {
@@ -136,6 +153,30 @@ final class SourceFixture: @unchecked Sendable {
                     }
                 }
                 if i % 200 == 199 { usleep(2000) } // well under the receive buffer
+            }
+            close(fd)
+        }.start()
+    }
+
+    /// A network input's client on one connection: newline-framed lines (tcp) or forward Message-mode events, in
+    /// pieces of 100 messages.
+    private func feedStream() {
+        let port = udpPort, n = self.n, kind = self.kind
+        Thread {
+            let fd = connectLoopback(port)
+            guard fd >= 0 else { return }
+            for start in stride(from: 0, to: n, by: 100) {
+                var bytes: [UInt8] = []
+                for i in start..<min(n, start + 100) {
+                    bytes += kind == .tcp ? Array((entryLine(i) + "\n").utf8) : forwardMessage("seq \(i)")
+                }
+                var sent = 0
+                while sent < bytes.count {
+                    let k = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    if k <= 0 { break }
+                    sent += k
+                }
+                usleep(1000)
             }
             close(fd)
         }.start()
