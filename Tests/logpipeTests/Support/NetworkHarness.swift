@@ -112,6 +112,22 @@ func connectTCP(_ port: Int) -> Int32 {
     return fd
 }
 
+/// Opens `count` connections to 127.0.0.1:`port` that send nothing (the open-file limit raised to its hard
+/// limit first); as many as could be opened.
+func openIdleConnections(_ port: Int, count: Int) -> [Int32] {
+    var limit = rlimit()
+    getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    var fds: [Int32] = []
+    for _ in 0..<count {
+        let fd = connectTCP(port)
+        guard fd >= 0 else { break }
+        fds.append(fd)
+    }
+    return fds
+}
+
 /// Sends all of `bytes` on `fd`.
 @discardableResult
 func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
