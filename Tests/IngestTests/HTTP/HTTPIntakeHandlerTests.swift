@@ -101,6 +101,20 @@ import Testing
         #expect(h.batches().isEmpty)
     }
 
+    @Test func aChunkedBodyPastTheLimitIs413AndCloses() throws {
+        let h = try Harness(maxBodyBytes: 64)
+        var buffer = h.channel.allocator.buffer(capacity: 512)
+        buffer.writeString("POST /logs HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n")
+        for _ in 0..<3 { buffer.writeString("28\r\n" + String(repeating: "z", count: 39) + "\n\r\n") }
+        // The handler closes the connection in the middle of the body; the decoder then reports the cut stream.
+        _ = try? h.channel.writeInbound(buffer)
+        let answer = try h.output()
+        #expect(answer.hasPrefix("HTTP/1.1 413"))
+        #expect(answer.lowercased().contains("connection: close"))
+        #expect(h.counters.snapshot.rejects == ["body_too_large": 1])
+        #expect(h.batches().isEmpty)
+    }
+
     @Test func aFullIntakeAnswers503WithRetryAfter() throws {
         let h = try Harness(maxQueuedBytes: 8)
         try h.send(headers: ["Content-Type: text/plain"], body: Array("first line fills the queue\n".utf8))
