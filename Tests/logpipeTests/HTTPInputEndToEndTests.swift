@@ -10,12 +10,6 @@ import Glibc
 /// log exporter (protobuf, plain and gzip) and OTLP/JSON by curl; segments read back with `lz4 -dc` and checked
 /// field by field; bad input counted by reason; 5,000 idle connections; kill -9 with acknowledgements.
 @Suite(.serialized) struct HTTPInputEndToEndTests {
-    private func entry(_ entries: [[String: Any]], _ message: String) throws -> [String: Any] {
-        let found = entries.filter { $0.string("message") == message }
-        guard found.count == 1 else { throw NetTestError("\(found.count) entries with message \(message) in \(entries)") }
-        return found[0]
-    }
-
     /// A member of `metadata` by its (dotted) OTLP attribute name.
     private func meta(_ e: [String: Any], _ key: String) -> Any? { (e["metadata"] as? [String: Any])?[key] }
 

@@ -9,12 +9,6 @@ import Glibc
 /// `logger --tcp`, Python's SysLogHandler over TCP, rsyslog forwarding over TCP and TLS (gtls), PyPI
 /// `fluent-logger`; segments read back with `lz4 -dc` and checked field by field; bad input counted by reason.
 @Suite(.serialized) struct NetworkInputEndToEndTests {
-    private func entry(_ entries: [[String: Any]], _ message: String) throws -> [String: Any] {
-        let found = entries.filter { $0.string("message") == message }
-        guard found.count == 1 else { throw NetTestError("\(found.count) entries with message \(message) in \(entries)") }
-        return found[0]
-    }
-
     @Test(.timeLimit(.minutes(TestTime.minutes(2)))) func syslogClientsOverTCPFieldByField() throws {
         let live = try LiveNetworkRun(scheme: "tcp")
         let p = "\(live.port)"

@@ -37,7 +37,7 @@ enum OTLPJSONWriter {
         case nil: out.append("null")
         case let .stringValue(s)?: string(s, to: out)
         case let .boolValue(b)?: out.append(b ? "true" : "false")
-        case let .intValue(i)?: out.append(string: String(i))
+        case let .intValue(i)?: integer(i, to: out)
         case let .doubleValue(d)?:
             if d.isFinite { out.append(string: "\(d)") } else { string("\(d)", to: out) }
         case let .bytesValue(data)?: string(data.base64EncodedString(), to: out)
@@ -53,27 +53,59 @@ enum OTLPJSONWriter {
         }
     }
 
+    /// Writes one object's members: the opening brace at once, a comma before each key but the first; the
+    /// caller writes each value after `key` and the closing brace at the end.
+    struct Members {
+        let out: Pipeline.ByteBuffer
+        private var first = true
+
+        init(_ out: Pipeline.ByteBuffer) {
+            self.out = out
+            out.append(UInt8(ascii: "{"))
+        }
+
+        mutating func key(_ k: String) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            OTLPJSONWriter.string(k, to: out)
+            out.append(UInt8(ascii: ":"))
+        }
+    }
+
     /// `{"key":value,…}`; a repeated key keeps its first value (the pipeline would keep both, and OTLP forbids it).
     static func object(_ pairs: [KeyValue], to out: Pipeline.ByteBuffer, depth: Int? = 0) {
-        out.append(UInt8(ascii: "{"))
-        members(pairs, to: out, first: true, depth: depth)
+        var members = Members(out)
+        let repeated = repeatedKeys(pairs)
+        for (i, pair) in pairs.enumerated() where repeated?[i] != true {
+            members.key(pair.key)
+            value(pair.value, to: out, depth: depth)
+        }
         out.append(UInt8(ascii: "}"))
     }
 
-    /// The members of `pairs` without braces; returns whether nothing was written (so the next is first).
-    @discardableResult
-    static func members(_ pairs: [KeyValue], to out: Pipeline.ByteBuffer, first: Bool, depth: Int? = 0,
-                        skip: (String) -> Bool = { _ in false }) -> Bool {
-        var first = first
-        var seen = Set<String>()
-        for pair in pairs where !skip(pair.key) && seen.insert(pair.key).inserted {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            string(pair.key, to: out)
-            out.append(UInt8(ascii: ":"))
-            value(pair.value, to: out, depth: depth)
+    /// Which of `pairs` repeat an earlier key (nil: none do). A record has a handful of attributes, where a scan
+    /// beats a set; a long list gets the set, so a hostile one costs linear time.
+    static func repeatedKeys(_ pairs: [KeyValue]) -> [Bool]? {
+        var repeated: [Bool]?
+        if pairs.count <= 16 {
+            for i in pairs.indices {
+                var j = 0
+                while j < i, pairs[j].key != pairs[i].key { j += 1 }
+                if j < i { repeated = repeated ?? [Bool](repeating: false, count: pairs.count); repeated![i] = true }
+            }
+        } else {
+            var seen = Set<String>(minimumCapacity: pairs.count)
+            for i in pairs.indices where !seen.insert(pairs[i].key).inserted {
+                repeated = repeated ?? [Bool](repeating: false, count: pairs.count)
+                repeated![i] = true
+            }
         }
-        return first
+        return repeated
+    }
+
+    /// Integers exactly (`appendDecimal` cannot negate `Int.min`).
+    @inline(__always) static func integer(_ i: Int64, to out: Pipeline.ByteBuffer) {
+        if i >= 0 { out.appendDecimal(Int(i)) } else { out.append(string: String(i)) }
     }
 
     /// Lower-case hex of an ID's bytes.

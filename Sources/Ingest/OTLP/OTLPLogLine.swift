@@ -57,22 +57,20 @@ struct OTLPLogLine {
     static func write(_ record: Record, resource: ResourceContext, scope: Opentelemetry_Proto_Common_V1_InstrumentationScope?,
                       to out: Pipeline.ByteBuffer) {
         typealias W = OTLPJSONWriter
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        func key(_ k: StaticString) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(0x22); out.append(k); out.append(0x22); out.append(UInt8(ascii: ":"))
-        }
+        var members = OTLPJSONWriter.Members(out)
+        func key(_ k: String) { members.key(k) }
         let nanos = record.timeUnixNano != 0 ? record.timeUnixNano : record.observedTimeUnixNano
-        if nanos != 0 { key("timestamp"); out.append(string: String(nanos / 1_000_000)) }
+        if nanos != 0 { key("timestamp"); out.appendDecimal(Int(nanos / 1_000_000)) }
         let number = record.severityNumber.rawValue
         if let level = level(severityNumber: number) {
             key("level"); W.string(level, to: out)
         } else if !record.severityText.isEmpty {
             key("level"); W.string(record.severityText, to: out)
         }
-        if record.hasBody { key("message"); W.string(record.body.textForm, to: out) }
+        if record.hasBody {
+            key("message")
+            if case let .stringValue(text)? = record.body.value { W.string(text, to: out) } else { W.string(record.body.textForm, to: out) }
+        }
         if let s = resource.service { key("service"); W.string(s, to: out) }
         if let s = resource.version { key("version"); W.string(s, to: out) }
         if let s = resource.environment { key("environment"); W.string(s, to: out) }
@@ -89,22 +87,17 @@ struct OTLPLogLine {
     private static func writeMetadata(_ record: Record, number: Int, resource: ResourceContext,
                                       scope: Opentelemetry_Proto_Common_V1_InstrumentationScope?, to out: Pipeline.ByteBuffer) {
         typealias W = OTLPJSONWriter
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        func key(_ k: String) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            W.string(k, to: out); out.append(UInt8(ascii: ":"))
-        }
-        var seen = Set<String>()
-        for pair in record.attributes where seen.insert(pair.key).inserted {
+        var members = OTLPJSONWriter.Members(out)
+        func key(_ k: String) { members.key(k) }
+        let repeated = W.repeatedKeys(record.attributes)
+        for (i, pair) in record.attributes.enumerated() where repeated?[i] != true {
             if pair.key == "exception.stacktrace", case .stringValue? = pair.value.value { continue }
             key(reserved.contains(pair.key) ? "attributes." + pair.key : pair.key)
             W.value(pair.value, to: out)
         }
         if isValidID(record.traceID, 16) { key("trace_id"); W.string(W.hex(record.traceID), to: out) }
         if isValidID(record.spanID, 8) { key("span_id"); W.string(W.hex(record.spanID), to: out) }
-        if number != 0 { key("severity_number"); out.append(string: String(number)) }
+        if number != 0 { key("severity_number"); out.appendDecimal(number) }
         if !record.severityText.isEmpty, level(severityNumber: number) != nil {
             key("severity_text"); W.string(record.severityText, to: out)
         }
@@ -115,17 +108,10 @@ struct OTLPLogLine {
         }
         if let scope, !scope.name.isEmpty || !scope.version.isEmpty || !scope.attributes.isEmpty {
             key("scope")
-            out.append(UInt8(ascii: "{"))
-            var inner = true
-            if !scope.name.isEmpty { out.append("\"name\":"); W.string(scope.name, to: out); inner = false }
-            if !scope.version.isEmpty {
-                if !inner { out.append(UInt8(ascii: ",")) }
-                out.append("\"version\":"); W.string(scope.version, to: out); inner = false
-            }
-            if !scope.attributes.isEmpty {
-                if !inner { out.append(UInt8(ascii: ",")) }
-                out.append("\"attributes\":"); W.object(scope.attributes, to: out)
-            }
+            var inner = W.Members(out)
+            if !scope.name.isEmpty { inner.key("name"); W.string(scope.name, to: out) }
+            if !scope.version.isEmpty { inner.key("version"); W.string(scope.version, to: out) }
+            if !scope.attributes.isEmpty { inner.key("attributes"); W.object(scope.attributes, to: out) }
             out.append(UInt8(ascii: "}"))
         }
         if !resource.others.isEmpty { key("resource"); W.object(resource.others, to: out) }

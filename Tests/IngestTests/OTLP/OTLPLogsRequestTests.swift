@@ -147,6 +147,23 @@ import Testing
         #expect(status.code == 3 && status.message == "bad")
     }
 
+    @Test func extremeIntegersAndRepeatedKeysWriteValidJSON() throws {
+        var low = KV(), high = KV()
+        low.key = "n"
+        low.value.intValue = .min
+        high.key = "n"
+        high.value.intValue = .max
+        let many = (0..<40).map { Self.kv("k\($0 % 20)", "v\($0)") }
+        var outer = Opentelemetry_Proto_Common_V1_AnyValue()
+        outer.kvlistValue.values = [low, high] + many
+        let out = Pipeline.ByteBuffer(capacity: 1024)
+        OTLPJSONWriter.value(outer, to: out)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.bytes)) as? [String: Any])
+        #expect(object["n"] as? Int == Int(Int64.min), "the first of a repeated key is kept")
+        #expect(object.count == 21)
+        #expect(object["k3"] as? String == "v3")
+    }
+
     @Test func deepValuesStayWholeAsText() throws {
         var value = Opentelemetry_Proto_Common_V1_AnyValue()
         value.stringValue = "leaf"

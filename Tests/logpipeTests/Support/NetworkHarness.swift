@@ -78,6 +78,13 @@ final class LiveNetworkRun {
     }
 }
 
+/// The one entry whose message is `message` (throws when there are none or several).
+func entry(_ entries: [[String: Any]], _ message: String) throws -> [String: Any] {
+    let found = entries.filter { $0.string("message") == message }
+    guard found.count == 1 else { throw NetTestError("\(found.count) entries with message \(message) in \(entries)") }
+    return found[0]
+}
+
 struct NetTestError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
