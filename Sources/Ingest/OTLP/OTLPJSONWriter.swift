@@ -108,13 +108,18 @@ enum OTLPJSONWriter {
         if i >= 0 { out.appendDecimal(Int(i)) } else { out.append(string: String(i)) }
     }
 
-    /// Lower-case hex of an ID's bytes.
-    static func hex(_ data: Data) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(data.count * 2)
-        for b in data { text.append(digits[Int(b >> 4)]); text.append(digits[Int(b & 15)]) }
-        return String(decoding: text, as: UTF8.self)
+    /// An ID's bytes as a JSON string of lower-case hex (written in place: IDs are on every record).
+    static func hex(_ data: Data, to out: Pipeline.ByteBuffer) {
+        out.reserve(data.count * 2 + 2)
+        out.append(0x22)
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            for b in bytes {
+                let hi = b >> 4, lo = b & 15
+                out.append(hi < 10 ? 48 + hi : 87 + hi)
+                out.append(lo < 10 ? 48 + lo : 87 + lo)
+            }
+        }
+        out.append(0x22)
     }
 }
 

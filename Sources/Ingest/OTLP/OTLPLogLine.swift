@@ -95,8 +95,8 @@ struct OTLPLogLine {
             key(reserved.contains(pair.key) ? "attributes." + pair.key : pair.key)
             W.value(pair.value, to: out)
         }
-        if isValidID(record.traceID, 16) { key("trace_id"); W.string(W.hex(record.traceID), to: out) }
-        if isValidID(record.spanID, 8) { key("span_id"); W.string(W.hex(record.spanID), to: out) }
+        if isValidID(record.traceID, 16) { key("trace_id"); W.hex(record.traceID, to: out) }
+        if isValidID(record.spanID, 8) { key("span_id"); W.hex(record.spanID, to: out) }
         if number != 0 { key("severity_number"); out.appendDecimal(number) }
         if !record.severityText.isEmpty, level(severityNumber: number) != nil {
             key("severity_text"); W.string(record.severityText, to: out)
@@ -120,6 +120,6 @@ struct OTLPLogLine {
 
     /// OTLP: an ID of the wrong length or all zeroes means "none".
     static func isValidID(_ id: Data, _ length: Int) -> Bool {
-        id.count == length && id.contains { $0 != 0 }
+        id.count == length && id.withUnsafeBytes { $0.contains { $0 != 0 } }
     }
 }
