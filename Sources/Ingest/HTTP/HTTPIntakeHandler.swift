@@ -42,12 +42,19 @@ final class HTTPIntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let headerTimer: HTTPHeaderTimer?
     private var state = State.idle
     private var keepAlive = true
+    /// The connection closed: an answer that comes later (a durability reply) is counted but not written.
+    private var gone = false
     private var version = HTTPVersion.http1_1
 
     init(settings: Settings, origin: SourceOrigin, headerTimer: HTTPHeaderTimer?) {
         self.settings = settings
         self.headerTimer = headerTimer
         batch = PeerBatch(origin: origin, pool: nil, initialCapacity: 16 * 1024)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        gone = true
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -184,6 +191,7 @@ final class HTTPIntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
             let text = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .newlines)
             NetworkLog.warning("\(settings.name): \(reason): \(response.status.rawValue) to \(batch.origin.name): \(text)")
         }
+        guard !gone else { return }
         let close = close || !keepAlive
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)

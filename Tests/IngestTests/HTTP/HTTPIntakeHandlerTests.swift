@@ -15,15 +15,17 @@ import Testing
         let counters = NetworkCounters()
 
         init(endpoint: any HTTPIntakeEndpoint = NDJSONEndpoint(path: "/logs", maxLineBytes: 1 << 20), token: String? = nil,
-             maxQueuedBytes: Int = 1 << 20, maxBodyBytes: Int = 1 << 20) throws {
+             maxQueuedBytes: Int = 1 << 20, maxBodyBytes: Int = 1 << 20, headerTimeoutMillis: Int? = nil) throws {
             intake = NetworkIntake(key: "http://test", maxQueuedBytes: maxQueuedBytes)
             var limits = NetworkLimits()
             limits.maxBodyBytes = maxBodyBytes
             let settings = HTTPIntakeHandler.Settings(endpoints: [endpoint], token: token, limits: limits, intake: intake,
                                                       counters: counters, name: "http://test")
+            let timer = headerTimeoutMillis.map { HTTPHeaderTimer(timeoutMillis: $0, counters: counters) }
+            if let timer { try channel.pipeline.syncOperations.addHandler(timer) }
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
             try channel.pipeline.syncOperations.addHandler(
-                HTTPIntakeHandler(settings: settings, origin: SourceOrigin(name: "http://peer", sessionId: "s"), headerTimer: nil))
+                HTTPIntakeHandler(settings: settings, origin: SourceOrigin(name: "http://peer", sessionId: "s"), headerTimer: timer))
         }
 
         func send(_ method: String = "POST", _ path: String = "/logs", headers: [String] = [], body: [UInt8]) throws {
@@ -99,6 +101,24 @@ import Testing
         #expect(h.counters.snapshot.rejects == ["not_found": 1, "method_not_allowed": 1, "unauthorized": 1, "invalid_json": 1,
                                                 "unsupported_media_type": 1, "body_too_large": 1])
         #expect(h.batches().isEmpty)
+    }
+
+    @Test func aHeaderNotCompleteInTimeIs408AndTheNextRequestIsTimedFromItsFirstByte() throws {
+        let h = try Harness(headerTimeoutMillis: 1000)
+        try h.channel.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try h.send(headers: ["Content-Type: text/plain"], body: Array("in time\n".utf8))
+        h.intake.acknowledge([SourcePosition(key: "http://test", offset: 1)])
+        #expect(try h.output().hasPrefix("HTTP/1.1 200"))
+        h.channel.embeddedEventLoop.advanceTime(by: .seconds(5))
+        #expect(try h.output() == "", "an idle keep-alive connection is the idle timeout's business")
+        var partial = h.channel.allocator.buffer(capacity: 64)
+        partial.writeString("POST /logs HTTP/1.1\r\nHost: t\r\n")
+        try h.channel.writeInbound(partial)
+        h.channel.embeddedEventLoop.advanceTime(by: .milliseconds(999))
+        #expect(try h.output() == "")
+        h.channel.embeddedEventLoop.advanceTime(by: .milliseconds(2))
+        #expect(try h.output().hasPrefix("HTTP/1.1 408"))
+        #expect(h.counters.snapshot.rejects == ["header_timeout": 1])
     }
 
     @Test func aChunkedBodyPastTheLimitIs413AndCloses() throws {
