@@ -163,19 +163,14 @@ final class SourceFixture: @unchecked Sendable {
     private func feedStream() {
         let port = udpPort, n = self.n, kind = self.kind
         Thread {
-            let fd = connectLoopback(port)
+            let fd = TCPTestClient.connect(port)
             guard fd >= 0 else { return }
             for start in stride(from: 0, to: n, by: 100) {
                 var bytes: [UInt8] = []
                 for i in start..<min(n, start + 100) {
                     bytes += kind == .tcp ? Array((entryLine(i) + "\n").utf8) : forwardMessage("seq \(i)")
                 }
-                var sent = 0
-                while sent < bytes.count {
-                    let k = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                    if k <= 0 { break }
-                    sent += k
-                }
+                guard TCPTestClient.send(fd, bytes) else { break }
                 usleep(1000)
             }
             close(fd)
@@ -203,17 +198,16 @@ final class BlockingHTTPClient {
     init(port: Int) { self.port = port }
 
     func post(_ path: String, contentType: String, body: String) -> Int {
-        if fd < 0 { fd = connectLoopback(port) }
+        if fd < 0 {
+            fd = TCPTestClient.connect(port)
+            var timeout = timeval(tv_sec: 30, tv_usec: 0) // an answer that never comes fails the test, not hangs it
+            if fd >= 0 { setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) }
+        }
         guard fd >= 0 else { return 0 }
         let bytes = Array(body.utf8)
         let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n\r\n"
         let request = Array(head.utf8) + bytes
-        var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { close(); return 0 }
-            sent += n
-        }
+        guard TCPTestClient.send(fd, request) else { close(); return 0 }
         // The answer: header up to the blank line, then Content-Length bytes.
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -240,21 +234,6 @@ final class BlockingHTTPClient {
     }
 }
 
-/// A TCP connection to 127.0.0.1:`port` (with a 30 s receive timeout), or -1.
-func connectLoopback(_ port: Int) -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var timeout = timeval(tv_sec: 30, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let ok = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-    if !ok { Glibc.close(fd); return -1 }
-    return fd
-}
 
 /// Runs a topology on a thread of its own; `stop` ends it; `wait` returns its outcome.
 final class BackgroundRun<Worker>: @unchecked Sendable {

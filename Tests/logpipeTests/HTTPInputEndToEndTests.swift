@@ -168,7 +168,8 @@ import Glibc
         for reason in ["1 invalid_protobuf", "1 invalid_utf8", "1 invalid_json", "1 unsupported_media_type"] {
             #expect(r.stderrText.contains(reason), "\(reason) in \(r.stderrText)")
         }
-        #expect(r.stderrText.contains("invalid_protobuf: 400"), "a log line names the reason: \(r.stderrText)")
+        #expect(r.stderrText.contains("invalid_protobuf from"), "a log line names the reason: \(r.stderrText)")
+        #expect(r.stderrText.contains("answered 400: the body is not an OTLP ExportLogsServiceRequest in protobuf"))
     }
 
     @Test(.timeLimit(.minutes(TestTime.minutes(3)))) func fiveThousandIdleConnectionsStayBounded() throws {

@@ -15,11 +15,8 @@ import Pipeline
 /// (HELO/PING) is not offered: a client configured for it is refused by its own side.
 final class ForwardHandler: ChannelInboundHandler {
     typealias InboundIn = NIOCore.ByteBuffer
-    private let inputName: String
-    private let intake: NetworkIntake
-    private let counters: NetworkCounters
-    private let limits: NetworkLimits
-    private let pool: BufferPool?
+    private let input: NetworkInputContext
+    private var limits: NetworkLimits { input.limits }
     private var batcher: ConnectionBatcher?
     private var pending: [UInt8] = []
     private var writer = ForwardRecordWriter()
@@ -27,21 +24,10 @@ final class ForwardHandler: ChannelInboundHandler {
     private var peer = "a client"
     private var failed = false
 
-    init(inputName: String, intake: NetworkIntake, counters: NetworkCounters, limits: NetworkLimits, pool: BufferPool?) {
-        self.inputName = inputName
-        self.intake = intake
-        self.counters = counters
-        self.limits = limits
-        self.pool = pool
-    }
+    init(context: NetworkInputContext) { input = context }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let channel = context.channel
-        peer = channel.remoteAddress.map { "\($0)" } ?? "a client"
-        let origin = SourceOrigin(name: "\(inputName) \(peer)", sessionId: SessionIds.next())
-        batcher = ConnectionBatcher(origin: origin, pool: pool, limits: limits,
-                                    feeder: IntakeFeeder(intake: intake, channel: channel, counters: counters),
-                                    eventLoop: context.eventLoop, timeoutClose: .caughtUp)
+        (batcher, peer) = input.makeBatcher(for: context.channel, timeoutClose: .caughtUp)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -70,8 +56,8 @@ final class ForwardHandler: ChannelInboundHandler {
         }
         if let failure {
             failed = true
-            counters.reject(failure.reason)
-            NetworkLog.warning("\(inputName): \(failure.reason) from \(peer) (\(failure.detail)); closed the connection, \(pending.count - consumed) bytes discarded")
+            input.reject(failure.reason, from: peer,
+                         "\(failure.detail); closed the connection, \(pending.count - consumed) bytes discarded")
             batcher?.cut(.caughtUp)
             pending.removeAll()
             context.close(promise: nil)
@@ -82,8 +68,7 @@ final class ForwardHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if !pending.isEmpty, !failed {
-            counters.reject("truncated_frame")
-            NetworkLog.warning("\(inputName): \(peer) closed inside a message; \(pending.count) bytes discarded")
+            input.reject("truncated_frame", from: peer, "closed inside a message, \(pending.count) bytes discarded")
             pending.removeAll()
         }
         batcher?.cut(.caughtUp)
@@ -157,7 +142,7 @@ final class ForwardHandler: ChannelInboundHandler {
         guard let batcher else { return }
         let invalid = writer.invalidUTF8
         writer.write(tag: tag, time: time, record: record, to: line)
-        if writer.invalidUTF8 > invalid { counters.reject("invalid_utf8") }
+        if writer.invalidUTF8 > invalid { input.reject("invalid_utf8", from: peer, "kept with U+FFFD") }
         let b = line.bytes
         batcher.add(b.baseAddress!, b.count, truncated: false, now: nowMillis())
     }
@@ -188,8 +173,5 @@ final class ForwardHandler: ChannelInboundHandler {
         return out + chunk
     }
 
-    private func reject(_ reason: String, _ detail: String) {
-        counters.reject(reason)
-        NetworkLog.warning("\(inputName): \(reason) from \(peer): \(detail)")
-    }
+    private func reject(_ reason: String, _ detail: String) { input.reject(reason, from: peer, detail) }
 }

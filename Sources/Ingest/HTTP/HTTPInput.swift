@@ -40,10 +40,10 @@ public enum HTTPInput {
 
     private static func make(scheme: String, suffix: String, host: String, port: Int, endpoint: any HTTPIntakeEndpoint,
                              options: Options) throws -> NetworkSource {
-        let name = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)\(suffix)"
+        let name = NetworkServer.address(scheme: scheme, host: host, port: port) + suffix
         return try NetworkSource(name: name, limits: options.limits) { intake, counters in
-            let settings = HTTPIntakeHandler.Settings(endpoints: [endpoint], token: options.token, limits: options.limits,
-                                                      intake: intake, counters: counters, name: name)
+            let input = NetworkInputContext(name: name, intake: intake, counters: counters, limits: options.limits, pool: nil)
+            let settings = HTTPIntakeHandler.Settings(input: input, endpoints: [endpoint], token: options.token)
             return try NetworkServer(scheme: scheme, host: host, port: port, limits: options.limits, tls: options.tls,
                                      counters: counters) { channel in
                 let sync = channel.pipeline.syncOperations
@@ -51,8 +51,7 @@ public enum HTTPInput {
                 try sync.addHandler(timer)
                 try sync.configureHTTPServerPipeline(withErrorHandling: true)
                 let peer = channel.remoteAddress.map { "\($0)" } ?? "a client"
-                let origin = SourceOrigin(name: "\(name) \(peer)", sessionId: SessionIds.next())
-                try sync.addHandler(HTTPIntakeHandler(settings: settings, origin: origin, headerTimer: timer))
+                try sync.addHandler(HTTPIntakeHandler(settings: settings, peer: peer, headerTimer: timer))
             }
         }
     }

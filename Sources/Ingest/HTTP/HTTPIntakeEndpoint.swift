@@ -43,6 +43,8 @@ struct HTTPIntakeResponse: Sendable, Equatable {
     var body: [UInt8]
     /// Seconds for `Retry-After` (503).
     var retryAfter: Int?
+    /// What a refusal says, for the log line (a protobuf body is not text).
+    var detail: String?
 
     init(_ status: Status, contentType: String = "application/json", body: [UInt8], retryAfter: Int? = nil) {
         self.status = status

@@ -16,16 +16,15 @@ final class HTTPIntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    /// What every connection of one input shares.
+    /// What every connection of one input shares: the input (name, intake, counters, limits), its endpoints and
+    /// the bearer token a request must carry (`Authorization: Bearer …`), if any.
     struct Settings: Sendable {
+        var input: NetworkInputContext
         var endpoints: [any HTTPIntakeEndpoint]
-        /// The bearer token a request must carry (`Authorization: Bearer …`), if any.
         var token: String?
-        var limits: NetworkLimits
-        var intake: NetworkIntake
-        var counters: NetworkCounters
-        /// The input's name, for log lines.
-        var name: String
+        var limits: NetworkLimits { input.limits }
+        var intake: NetworkIntake { input.intake }
+        var counters: NetworkCounters { input.counters }
     }
 
     private enum State {
@@ -46,9 +45,14 @@ final class HTTPIntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var gone = false
     private var version = HTTPVersion.http1_1
 
-    init(settings: Settings, origin: SourceOrigin, headerTimer: HTTPHeaderTimer?) {
+    /// The client's address, for log lines.
+    private let peer: String
+
+    init(settings: Settings, peer: String, headerTimer: HTTPHeaderTimer?) {
         self.settings = settings
         self.headerTimer = headerTimer
+        self.peer = peer
+        let origin = SourceOrigin(name: "\(settings.input.name) \(peer)", sessionId: SessionIds.next())
         batch = PeerBatch(origin: origin, pool: nil, initialCapacity: 16 * 1024)
     }
 
@@ -187,9 +191,9 @@ final class HTTPIntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(_ context: ChannelHandlerContext, _ response: HTTPIntakeResponse, reject reason: String?,
                          count: Int = 1, close: Bool = false) {
         if let reason {
-            settings.counters.reject(reason, count: count)
-            let text = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .newlines)
-            NetworkLog.warning("\(settings.name): \(reason): \(response.status.rawValue) to \(batch.origin.name): \(text)")
+            if count > 1 { settings.counters.reject(reason, count: count - 1) }
+            let text = response.detail ?? String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .newlines)
+            settings.input.reject(reason, from: peer, "answered \(response.status.rawValue): \(text)")
         }
         guard !gone else { return }
         let close = close || !keepAlive

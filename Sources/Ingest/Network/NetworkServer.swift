@@ -29,7 +29,7 @@ public final class NetworkServer: @unchecked Sendable {
     public init(scheme: String, host: String, port: Int, limits: NetworkLimits, tls: TLSServerOptions? = nil,
                 counters: NetworkCounters, group: EventLoopGroup = NetworkEventLoops.group,
                 initializer: @escaping Initializer) throws {
-        let address = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let address = Self.address(scheme: scheme, host: host, port: port)
         self.address = address
         self.counters = counters
         self.limits = limits
@@ -62,6 +62,11 @@ public final class NetworkServer: @unchecked Sendable {
         } catch {
             throw NetworkInputError.bind(address: address, reason: "\(error)")
         }
+    }
+
+    /// `SCHEME://HOST:PORT`, an IPv6 host in brackets: the input's name.
+    public static func address(scheme: String, host: String, port: Int) -> String {
+        "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
     /// The port actually bound (for port 0).

@@ -1,3 +1,4 @@
+import NIOCore
 import Pipeline
 
 /// A network input as a topology `Source`, the same for every protocol: the protocol builds its `NetworkServer`
@@ -6,8 +7,9 @@ import Pipeline
 ///
 /// stop → no more accepting, every connection cuts and offers what it holds (`NetworkServer.drain`), the intake
 /// empties into the pipeline → (the runner's last acknowledgement round) → `afterRun`: replies still waiting
-/// are answered "not durable", connections close.
-public final class NetworkSource: Source {
+/// are answered "not durable", connections close. Sendable: `stats` is written by `run` only, the rest is safe
+/// from any thread.
+public final class NetworkSource: Source, @unchecked Sendable {
     public let name: String
     public let intake: NetworkIntake
     public let counters: NetworkCounters
@@ -23,6 +25,19 @@ public final class NetworkSource: Source {
         self.intake = intake
         self.counters = counters
         server = try makeServer(intake, counters)
+    }
+
+    /// An input whose every connection gets the protocol handler `handler` makes (added on the connection's
+    /// event loop, after the server's own handlers and TLS); named `SCHEME://HOST:PORT`.
+    public convenience init(scheme: String, host: String, port: Int, limits: NetworkLimits, tls: TLSServerOptions? = nil,
+                            pool: BufferPool?, handler: @escaping @Sendable (NetworkInputContext) -> ChannelHandler) throws {
+        let name = NetworkServer.address(scheme: scheme, host: host, port: port)
+        try self.init(name: name, limits: limits) { intake, counters in
+            let context = NetworkInputContext(name: name, intake: intake, counters: counters, limits: limits, pool: pool)
+            return try NetworkServer(scheme: scheme, host: host, port: port, limits: limits, tls: tls, counters: counters) { channel in
+                try channel.pipeline.syncOperations.addHandler(handler(context))
+            }
+        }
     }
 
     public func run(stop: StopSignal, emit: (RawBatch) -> Void) throws {

@@ -14,9 +14,10 @@ struct OTLPLogsEndpoint: HTTPIntakeEndpoint {
         }
         let decoded: OTLPLogsRequest
         do { decoded = try OTLPLogsRequest(body: request.body, encoding: encoding) } catch {
-            return .answer(HTTPIntakeResponse(.badRequest, contentType: encoding.contentType,
-                                              body: OTLPLogsRequest.status(code: 3, message: error.message, encoding: encoding)),
-                           reject: error.reason)
+            var answer = HTTPIntakeResponse(.badRequest, contentType: encoding.contentType,
+                                            body: OTLPLogsRequest.status(code: 3, message: error.message, encoding: encoding))
+            answer.detail = error.message
+            return .answer(answer, reject: error.reason)
         }
         let taken = decoded.lines(into: batch, maxLineBytes: maxLineBytes, now: now)
         let message = taken.rejected == 0 ? "" :
@@ -36,8 +37,10 @@ struct OTLPLogsEndpoint: HTTPIntakeEndpoint {
         case .notFound: 5
         default: 3
         }
-        return HTTPIntakeResponse(status, contentType: encoding.contentType,
-                                  body: OTLPLogsRequest.status(code: code, message: message, encoding: encoding),
-                                  retryAfter: status == .serviceUnavailable ? 1 : nil)
+        var answer = HTTPIntakeResponse(status, contentType: encoding.contentType,
+                                        body: OTLPLogsRequest.status(code: code, message: message, encoding: encoding),
+                                        retryAfter: status == .serviceUnavailable ? 1 : nil)
+        answer.detail = message
+        return answer
     }
 }

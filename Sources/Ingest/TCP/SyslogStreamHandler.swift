@@ -10,31 +10,18 @@ import Pipeline
 /// the connection's end or the input's drain.
 final class SyslogStreamHandler: ChannelInboundHandler {
     typealias InboundIn = NIOCore.ByteBuffer
-    private let inputName: String
-    private let intake: NetworkIntake
-    private let counters: NetworkCounters
-    private let limits: NetworkLimits
-    private let pool: BufferPool?
+    private let input: NetworkInputContext
     private var framer: SyslogStreamFramer
     private var batcher: ConnectionBatcher?
     private var peer = "a client"
 
-    init(inputName: String, intake: NetworkIntake, counters: NetworkCounters, limits: NetworkLimits, pool: BufferPool?) {
-        self.inputName = inputName
-        self.intake = intake
-        self.counters = counters
-        self.limits = limits
-        self.pool = pool
-        framer = SyslogStreamFramer(maxFrameBytes: limits.maxFrameBytes)
+    init(context: NetworkInputContext) {
+        input = context
+        framer = SyslogStreamFramer(maxFrameBytes: context.limits.maxFrameBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let channel = context.channel
-        peer = channel.remoteAddress.map { "\($0)" } ?? "a client"
-        let origin = SourceOrigin(name: "\(inputName) \(peer)", sessionId: SessionIds.next())
-        batcher = ConnectionBatcher(origin: origin, pool: pool, limits: limits,
-                                    feeder: IntakeFeeder(intake: intake, channel: channel, counters: counters),
-                                    eventLoop: context.eventLoop, timeoutClose: .caughtUp)
+        (batcher, peer) = input.makeBatcher(for: context.channel, timeoutClose: .caughtUp)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -65,8 +52,7 @@ final class SyslogStreamHandler: ChannelInboundHandler {
     }
 
     private func count(_ reject: SyslogStreamFramer.Reject) {
-        counters.reject(reject.rawValue)
-        NetworkLog.warning("\(inputName): \(reject.rawValue) from \(peer)" + (reject == .frameTooLarge
-            ? " (kept the first \(limits.maxFrameBytes) bytes, marked truncated)" : ""))
+        input.reject(reject.rawValue, from: peer, reject == .frameTooLarge
+            ? "kept the first \(input.limits.maxFrameBytes) bytes, marked truncated" : "")
     }
 }

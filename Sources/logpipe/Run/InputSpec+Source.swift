@@ -22,10 +22,7 @@ extension InputSpec {
             source.cutWhenCaughtUp = lowLatency
             return source
         case let .tcp(host, port, tls):
-            let network = settings.network
-            guard !tls || network.tls != nil else {
-                throw RuntimeFailure("--input \(self) needs --tls-cert and --tls-key")
-            }
+            let network = settings.network // resolve() made sure a tls:// input has its files
             do {
                 return try SyslogTCPInput.makeSource(host: host, port: port, tls: tls ? network.tls : nil,
                                                      limits: network.limits, pool: pool)

@@ -30,6 +30,7 @@ struct RunCommand: ParsableCommand {
         let settings = try options.resolve()
         Diagnostics.configure(level: options.logLevel)
         FileTailSource.log = { Diagnostics.logger.warning("\($0)") }
+        NetworkLog.sink = { Diagnostics.logger.warning("\($0)") }
         let outputs = try Self.outputs(urgent, clickhouse, http, stateDir: settings.stateDir)
         let parts = try RunTopologyBuilder.build(settings: settings, outputs: outputs)
         let pipeline = RunPipeline(parts, reload: { try Self.rereadSettings() }) // kept alive: the SIGHUP handler holds it weakly

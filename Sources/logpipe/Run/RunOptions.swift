@@ -123,12 +123,16 @@ struct RunOptions: ParsableArguments {
         if let m = metrics, m.lastIndex(of: ":").flatMap({ Int(m[m.index(after: $0)...]) }) == nil {
             throw ValidationError("invalid --metrics \"\(m)\": expected HOST:PORT, e.g. 127.0.0.1:9300")
         }
+        let network = try self.network.resolve()
+        if network.tls == nil, let tls = inputs.first(where: { if case .tcp(_, _, true) = $0 { true } else { false } }) {
+            throw ValidationError("--input \(tls) needs --tls-cert and --tls-key")
+        }
         return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing, tail: tail,
                         stateDir: stateDir, metricsAddress: metrics,
                         incidentWindowMillis: Int64(try ArgumentValues.duration(incidentWindow, flag: "--incident-window")),
                         logLevel: logLevel, incidents: try Self.onOff(incidents, flag: "--incidents"),
                         unhealthyAfterMillis: try ArgumentValues.duration(unhealthyAfter, flag: "--unhealthy-after"),
-                        network: try network.resolve())
+                        network: network)
     }
 
     private static func onOff(_ v: String, flag: String) throws -> Bool {

@@ -19,13 +19,13 @@ import Testing
             intake = NetworkIntake(key: "http://test", maxQueuedBytes: maxQueuedBytes)
             var limits = NetworkLimits()
             limits.maxBodyBytes = maxBodyBytes
-            let settings = HTTPIntakeHandler.Settings(endpoints: [endpoint], token: token, limits: limits, intake: intake,
-                                                      counters: counters, name: "http://test")
+            let input = NetworkInputContext(name: "http://test", intake: intake, counters: counters, limits: limits, pool: nil)
+            let settings = HTTPIntakeHandler.Settings(input: input, endpoints: [endpoint], token: token)
             let timer = headerTimeoutMillis.map { HTTPHeaderTimer(timeoutMillis: $0, counters: counters) }
             if let timer { try channel.pipeline.syncOperations.addHandler(timer) }
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
             try channel.pipeline.syncOperations.addHandler(
-                HTTPIntakeHandler(settings: settings, origin: SourceOrigin(name: "http://peer", sessionId: "s"), headerTimer: timer))
+                HTTPIntakeHandler(settings: settings, peer: "peer", headerTimer: timer))
         }
 
         func send(_ method: String = "POST", _ path: String = "/logs", headers: [String] = [], body: [UInt8]) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -105,19 +106,7 @@ func freeTCPPort() throws -> Int {
     return Int(UInt16(bigEndian: a.sin_port))
 }
 
-/// A connected TCP socket to 127.0.0.1:`port`, or -1.
-func connectTCP(_ port: Int) -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var a = sockaddr_in()
-    a.sin_family = sa_family_t(AF_INET)
-    a.sin_port = UInt16(port).bigEndian
-    a.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-    let ok = withUnsafePointer(to: &a) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-    if !ok { close(fd); return -1 }
-    return fd
-}
+func connectTCP(_ port: Int) -> Int32 { TCPTestClient.connect(port) }
 
 /// Opens `count` connections to 127.0.0.1:`port` that send nothing (the open-file limit raised to its hard
 /// limit first); as many as could be opened.
@@ -135,17 +124,8 @@ func openIdleConnections(_ port: Int, count: Int) -> [Int32] {
     return fds
 }
 
-/// Sends all of `bytes` on `fd`.
 @discardableResult
-func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    var sent = 0
-    while sent < bytes.count {
-        let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if n <= 0 { return false }
-        sent += n
-    }
-    return true
-}
+func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool { TCPTestClient.send(fd, bytes) }
 
 /// Polls until 127.0.0.1:`port` accepts a connection (at most 20 s).
 func waitUntilAccepting(port: Int) throws {
@@ -235,13 +215,5 @@ final class TestRsyslog {
     }
 }
 
-/// Polls `condition` every 20 ms for at most `seconds`; its last value.
 @discardableResult
-func netWaitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(20_000)
-    }
-    return condition()
-}
+func netWaitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool { TCPTestClient.waitUntil(seconds, condition) }
