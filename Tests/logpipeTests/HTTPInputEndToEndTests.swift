@@ -83,6 +83,19 @@ import Glibc
         }
     }
 
+    @Test(.timeLimit(.minutes(TestTime.minutes(2)))) func httpsOnTheSharedTLSEngine() throws {
+        let dir = TempDir("logpipe-https")
+        let certs = try TestCertificates(in: dir.path)
+        let live = try LiveNetworkRun(scheme: "https", extra: ["--tls-cert", certs.serverCert, "--tls-key", certs.serverKey], dir: dir)
+        let body = dir.write("tls.ndjson", Data(#"{"message":"over tls","level":"warn"}"#.utf8))
+        let r = try runClient("curl", ["-s", "--cacert", certs.ca, "-X", "POST", "--data-binary", "@" + body, "-H",
+                                       "Content-Type: application/x-ndjson", "-w", "%{http_code}", "https://127.0.0.1:\(live.port)/"])
+        #expect(String(decoding: r.stdout, as: UTF8.self).hasSuffix("200"))
+        let stopped = live.stop()
+        #expect(stopped.status == 0, "\(stopped.stderrText)")
+        #expect(try entry(try live.entries(), "over tls").string("level") == "WARN")
+    }
+
     @Test(.timeLimit(.minutes(TestTime.minutes(2)))) func openTelemetrySDKAndOTLPJSONFieldByField() throws {
         let live = try LiveNetworkRun(scheme: "otlp")
         let url = "http://127.0.0.1:\(live.port)/v1/logs"

@@ -32,8 +32,7 @@ extension InputSpec {
                 return try ForwardInput.makeSource(host: host, port: port, limits: settings.network.limits, pool: pool)
             } catch { throw RuntimeFailure("\(error)") }
         case let .http(host, port, path, tls):
-            let network = settings.network
-            guard !tls || network.tls != nil else { throw RuntimeFailure("--input \(self) needs --tls-cert and --tls-key") }
+            let network = settings.network // resolve() made sure an https:// input has its files
             do {
                 return try HTTPInput.ndjson(host: host, port: port, path: path, options: network.http(tls: tls, settings.framing))
             } catch { throw RuntimeFailure("\(error)") }
