@@ -48,6 +48,6 @@ for kind in otlp otlp-json ndjson; do
   # acknowledged (a batch durable after the client gave up), never less.
   lost=$(( records > segs ? records - segs : 0 ))
   printf '%-8s %10s %10s %12s %10s %8s %12s\n' "$kind" "$requests" "$ok" "$records" "$segs" "$lost" "$rps"
-  grep -o "$kind[^ ]*://[^ ]*: [0-9]* connections.*" "$OUT/logpipe.err" | sed 's/^/  logpipe: /' || true
+  grep -o "$spec: [0-9]* connections[^;]*" "$OUT/logpipe.err" | sed 's/^/  logpipe: /' || true
 done
 echo "target (issue 20): OTLP/HTTP at least 100,000 records/s with 0 lost"
