@@ -1,6 +1,6 @@
 # logpipe — set-up, build, test, demo and benchmarks. Everything a fresh Debian machine needs is installed here.
 SWIFT      ?= swift
-APT_PKGS   := liblz4-dev lz4 zlib1g-dev libdeflate-dev libzstd-dev zstd libssl-dev pkg-config gzip time python3 bsdutils gcc rsyslog rsyslog-gnutls openssl tmux
+APT_PKGS   := liblz4-dev lz4 zlib1g-dev libdeflate-dev libzstd-dev zstd libssl-dev pkg-config gzip time python3 bsdutils gcc rsyslog rsyslog-gnutls openssl curl tmux
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE    := .build/release/logpipe
 DEBUG      := .build/debug/logpipe
@@ -16,6 +16,9 @@ deps:
 	@# The OTLP output's tests decode with the OpenTelemetry protobuf definitions (scripts/otlp_receiver.py).
 	@python3 -c 'import opentelemetry.proto.collector.logs.v1.logs_service_pb2' 2>/dev/null || \
 	  python3 -m pip install -q opentelemetry-proto==1.45.2
+	@# The OTLP input's tests send with the OpenTelemetry SDK's own OTLP/HTTP log exporter (scripts/otlp_sdk_send.py).
+	@python3 -c 'import opentelemetry.sdk._logs, opentelemetry.exporter.otlp.proto.http._log_exporter' 2>/dev/null || \
+	  python3 -m pip install -q opentelemetry-sdk==1.45.2 opentelemetry-exporter-otlp-proto-http==1.45.2 opentelemetry-proto==1.45.2
 	@# The forward input's tests and benchmark send with the Fluentd client library.
 	@python3 -c 'import fluent.sender' 2>/dev/null || python3 -m pip install -q fluent-logger==0.11.1
 
@@ -63,6 +66,7 @@ bench: release bench-deps
 	bash bench/tail_bench.sh
 	bash bench/udp_bench.sh $(RELEASE)
 	bash bench/tcp_bench.sh $(RELEASE)
+	bash bench/otlp_input_bench.sh $(RELEASE)
 	python3 bench/urgent_latency.py --bin $(RELEASE)
 	python3 scripts/bench_patterns.py --binary $(RELEASE)
 	bash bench/analyze_bench.sh $(RELEASE)

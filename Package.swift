@@ -56,7 +56,13 @@ let package = Package(
             swiftSettings: fast
         ),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Pipeline", "SegmentFormat", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: [
+            "Ingest", "Pipeline", "SegmentFormat", "TestSupport",
+            // HTTP handlers tested in memory (EmbeddedChannel); OTLP requests built with the generated types.
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         // Test doubles more than one test target needs (a real HTTP receiver on 127.0.0.1).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "SegmentFormat", "Pipeline", "TestSupport"]),

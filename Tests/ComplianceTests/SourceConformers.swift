@@ -11,13 +11,13 @@ import Glibc
 
 /// Every source of the project, as the compliance suite builds it. A new source joins this list.
 enum SourceKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case stdin, udp, tail, replay, tcp, forward
+    case stdin, udp, tail, replay, tcp, forward, http, otlp
 
     var testDescription: String { rawValue }
 
     /// Sources whose batches carry positions that are acknowledged: those that resume, and the network inputs
     /// (whose acknowledgement is the reply to the client).
-    var hasPositions: Bool { resumes || self == .tcp || self == .forward }
+    var hasPositions: Bool { resumes || self == .tcp || self == .forward || self == .http || self == .otlp }
     /// Sources that can resume from an acknowledged position; stdin, UDP and network clients cannot be asked for
     /// their input again.
     var resumes: Bool { self == .tail || self == .replay }
@@ -41,6 +41,7 @@ final class SourceFixture: @unchecked Sendable {
     var state: String { dir.path + "/state" }
     private var segments: [String] = []
     private var udpPort = 0
+    private var httpPort = 0
     private let initially: Int
 
     /// A tailed file: appends the lines not written at first.
@@ -61,7 +62,7 @@ final class SourceFixture: @unchecked Sendable {
         switch kind {
         case .stdin, .tail:
             try text.write(toFile: dir.path + "/app.log", atomically: false, encoding: .utf8)
-        case .udp, .tcp, .forward:
+        case .udp, .tcp, .forward, .http, .otlp:
             break
         case .replay:
             let out = dir.path + "/archive"
@@ -98,6 +99,14 @@ final class SourceFixture: @unchecked Sendable {
             let source = try ForwardInput.makeSource(host: "127.0.0.1", port: 0, limits: SourceKind.networkLimits)
             udpPort = source.server.boundPort
             return source
+        case .http:
+            let source = try HTTPInput.ndjson(host: "127.0.0.1", port: 0, path: "/logs", options: HTTPInput.Options(limits: SourceKind.networkLimits))
+            httpPort = source.server.boundPort
+            return source
+        case .otlp:
+            let source = try HTTPInput.otlp(host: "127.0.0.1", port: 0, options: HTTPInput.Options(limits: SourceKind.networkLimits))
+            httpPort = source.server.boundPort
+            return source
         case .tail:
             return try FileTailSource(pattern: dir.path + "/app.log", options: SourceKind.framing,
                                       tail: TailOptions(partialLineTimeoutMillis: 200, stateDir: state), sessionId: "s",
@@ -108,8 +117,25 @@ final class SourceFixture: @unchecked Sendable {
         }
     }
 
-    /// Feeds the input of a source that does not read it from disk (UDP: one datagram per line), on a thread.
+    /// Feeds the input of a source that does not read it from disk (UDP: one datagram per line; HTTP and OTLP:
+    /// requests of 100 entries on one kept-alive connection, each sent once the one before was answered 200), on
+    /// a thread.
     func feed() {
+        if kind == .http || kind == .otlp {
+            let port = httpPort, n = self.n, kind = self.kind
+            Thread {
+                let client = BlockingHTTPClient(port: port)
+                for start in stride(from: 0, to: n, by: 100) {
+                    let range = start..<min(n, start + 100)
+                    let sent = kind == .http
+                        ? client.post("/logs", contentType: "application/x-ndjson", body: range.map { entryLine($0) + "\n" }.joined())
+                        : client.post("/v1/logs", contentType: "application/json", body: otlpJSON(range))
+                    guard sent == 200 else { break } // the input stopped: the rest is not sent
+                }
+                client.close()
+            }.start()
+            return
+        }
         if kind == .tcp || kind == .forward { feedStream(); return }
         guard kind == .udp else { return }
         let port = udpPort, n = self.n
@@ -156,6 +182,58 @@ final class SourceFixture: @unchecked Sendable {
         (source as? UDPSource)?.liveStats.kernelDrops ?? 0
     }
 }
+
+/// An OTLP/JSON logs request whose record `i` has the body "seq i" and level ERROR (as `entryLine`).
+func otlpJSON(_ range: Range<Int>) -> String {
+    let records = range.map { #"{"severityNumber":17,"body":{"stringValue":"seq \#($0)"}}"# }.joined(separator: ",")
+    return #"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"compliance"}}]},"scopeLogs":[{"logRecords":["# + records + "]}]}]}"
+}
+
+/// HTTP/1.1 POSTs on one kept-alive connection to 127.0.0.1, blocking: the status of each answer (0 when the
+/// connection failed).
+final class BlockingHTTPClient {
+    private var fd: Int32 = -1
+    private let port: Int
+
+    init(port: Int) { self.port = port }
+
+    func post(_ path: String, contentType: String, body: String) -> Int {
+        if fd < 0 {
+            fd = TCPTestClient.connect(port)
+            var timeout = timeval(tv_sec: 30, tv_usec: 0) // an answer that never comes fails the test, not hangs it
+            if fd >= 0 { setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) }
+        }
+        guard fd >= 0 else { return 0 }
+        let bytes = Array(body.utf8)
+        let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n\r\n"
+        let request = Array(head.utf8) + bytes
+        guard TCPTestClient.send(fd, request) else { close(); return 0 }
+        // The answer: header up to the blank line, then Content-Length bytes.
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let header = String(decoding: received[..<end.lowerBound], as: UTF8.self).lowercased()
+                let length = header.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+                if received.count >= end.upperBound + length {
+                    let status = header.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+                    if header.contains("connection: close") { close() }
+                    return status
+                }
+            }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { close(); return 0 }
+            received += buffer[0..<n]
+        }
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+}
+
 
 /// Runs a topology on a thread of its own; `stop` ends it; `wait` returns its outcome.
 final class BackgroundRun<Worker>: @unchecked Sendable {

@@ -9,12 +9,6 @@ import Glibc
 /// `logger --tcp`, Python's SysLogHandler over TCP, rsyslog forwarding over TCP and TLS (gtls), PyPI
 /// `fluent-logger`; segments read back with `lz4 -dc` and checked field by field; bad input counted by reason.
 @Suite(.serialized) struct NetworkInputEndToEndTests {
-    private func entry(_ entries: [[String: Any]], _ message: String) throws -> [String: Any] {
-        let found = entries.filter { $0.string("message") == message }
-        guard found.count == 1 else { throw NetTestError("\(found.count) entries with message \(message) in \(entries)") }
-        return found[0]
-    }
-
     @Test(.timeLimit(.minutes(TestTime.minutes(2)))) func syslogClientsOverTCPFieldByField() throws {
         let live = try LiveNetworkRun(scheme: "tcp")
         let p = "\(live.port)"
@@ -208,19 +202,10 @@ import Glibc
     }
 
     @Test(.timeLimit(.minutes(TestTime.minutes(3)))) func fiveThousandIdleConnectionsStayBounded() throws {
-        var limit = rlimit()
-        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         let live = try LiveNetworkRun(scheme: "tcp")
         let before = live.rssKiB
-        var fds: [Int32] = []
+        let fds = openIdleConnections(live.port, count: 5000)
         defer { fds.forEach { close($0) } }
-        for _ in 0..<5000 {
-            let fd = connectTCP(live.port)
-            guard fd >= 0 else { break }
-            fds.append(fd)
-        }
         #expect(fds.count == 5000, "the test could open \(fds.count) connections")
         let fd = connectTCP(live.port)
         sendAll(fd, Array("<14>busy but fine\n".utf8))

@@ -2,7 +2,7 @@ extension ConfigKey {
     /// Every key of the config file, in the order the docs list them. Add a flag to `run`, add its key here.
     static let all: [ConfigKey] = [
         ConfigKey("inputs", "--input", .list, default: "[stdin]",
-                  "Inputs: `stdin`, `udp://HOST:PORT` (syslog/lines over UDP), `file:GLOB` (tail), `tcp://HOST:PORT` and `tls://HOST:PORT` (syslog over TCP/TLS, RFC 6587/5425), `forward://HOST:PORT` (Fluentd forward). A non-empty list; not used by `replay`.",
+                  "Inputs: `stdin`, `udp://HOST:PORT` (syslog/lines over UDP), `file:GLOB` (tail), `tcp://HOST:PORT` and `tls://HOST:PORT` (syslog over TCP/TLS, RFC 6587/5425), `forward://HOST:PORT` (Fluentd forward), `http://HOST:PORT[/PATH]` and `https://…` (POST of NDJSON, JSON arrays or lines), `otlp://HOST:PORT` (OTLP/HTTP logs). A non-empty list; not used by `replay`.",
                   appliesToReplay: false),
         ConfigKey("state-dir", "--state-dir", .string, default: "./logpipe-state",
                   "Directory for file-tail checkpoints and urgent spools."),
@@ -128,6 +128,10 @@ extension ConfigKey {
                   "Largest frame (a syslog message, a forward entry) of a network input; a longer one is cut, marked `metadata.truncated` and counted `frame_too_large`."),
         ConfigKey("network.idle-timeout", "--net-idle-timeout", .duration, default: "5m",
                   "Close a network connection that sends nothing for this long (counted `idle_timeout`)."),
+        ConfigKey("network.max-body-bytes", "--net-max-body-bytes", .size, default: "16M",
+                  "Largest request body of the HTTP inputs, after decoding gzip/deflate/zstd; larger ones are answered 413 (counted `body_too_large`)."),
+        ConfigKey("network.http.token-file", "--http-token-file", .string, default: "none",
+                  "File holding the bearer token the HTTP inputs require (`Authorization: Bearer …`; others get 401, counted `unauthorized`)."),
         ConfigKey("metrics.address", "--metrics", .string, default: "off",
                   "Serve `GET /health` and `GET /metrics` (Prometheus) on HOST:PORT, e.g. 127.0.0.1:9300."),
         ConfigKey("metrics.unhealthy-after", "--unhealthy-after", .duration, default: "30s",

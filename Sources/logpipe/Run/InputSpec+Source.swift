@@ -31,6 +31,15 @@ extension InputSpec {
             do {
                 return try ForwardInput.makeSource(host: host, port: port, limits: settings.network.limits, pool: pool)
             } catch { throw RuntimeFailure("\(error)") }
+        case let .http(host, port, path, tls):
+            let network = settings.network // resolve() made sure an https:// input has its files
+            do {
+                return try HTTPInput.ndjson(host: host, port: port, path: path, options: network.http(tls: tls, settings.framing))
+            } catch { throw RuntimeFailure("\(error)") }
+        case let .otlp(host, port):
+            do {
+                return try HTTPInput.otlp(host: host, port: port, options: settings.network.http(tls: false, settings.framing))
+            } catch { throw RuntimeFailure("\(error)") }
         case let .file(pattern):
             let source = try FileTailSource(pattern: pattern, options: settings.framing, tail: settings.tail,
                                             sessionId: RunPipeline.newSessionId(), checkpoints: try checkpoints())

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// An `--input` value: `stdin` (or `-`), `udp://HOST:PORT`, `file:GLOB`, `tcp://HOST:PORT`, `tls://HOST:PORT`,
-/// `forward://HOST:PORT`.
+/// `forward://HOST:PORT`, `http://HOST:PORT[/PATH]`, `https://HOST:PORT[/PATH]`, `otlp://HOST:PORT`.
 enum InputSpec: Equatable, CustomStringConvertible {
     case stdin
     case udp(host: String, port: Int)
@@ -10,6 +10,10 @@ enum InputSpec: Equatable, CustomStringConvertible {
     case tcp(host: String, port: Int, tls: Bool)
     /// The Fluentd forward protocol.
     case forward(host: String, port: Int)
+    /// `POST` of NDJSON, JSON arrays or plain lines on `path` (nil: any path); over TLS with `tls`.
+    case http(host: String, port: Int, path: String?, tls: Bool)
+    /// OTLP/HTTP logs (`POST /v1/logs`).
+    case otlp(host: String, port: Int)
 
     var description: String {
         switch self {
@@ -18,6 +22,8 @@ enum InputSpec: Equatable, CustomStringConvertible {
         case let .file(pattern): "file:\(pattern)"
         case let .tcp(host, port, tls): "\(tls ? "tls" : "tcp")://\(Self.address(host, port))"
         case let .forward(host, port): "forward://\(Self.address(host, port))"
+        case let .http(host, port, path, tls): "\(tls ? "https" : "http")://\(Self.address(host, port))\(path ?? "")"
+        case let .otlp(host, port): "otlp://\(Self.address(host, port))"
         }
     }
 
@@ -27,13 +33,24 @@ enum InputSpec: Equatable, CustomStringConvertible {
         if let (host, port) = try Self.hostPort(text, scheme: "tcp") { self = .tcp(host: host, port: port, tls: false); return }
         if let (host, port) = try Self.hostPort(text, scheme: "tls") { self = .tcp(host: host, port: port, tls: true); return }
         if let (host, port) = try Self.hostPort(text, scheme: "forward") { self = .forward(host: host, port: port); return }
+        if let (host, port) = try Self.hostPort(text, scheme: "otlp") { self = .otlp(host: host, port: port); return }
+        for scheme in ["http", "https"] where text.hasPrefix(scheme + "://") {
+            // The path starts at the first "/" after the authority; the rest is HOST:PORT as for the others.
+            let rest = text.dropFirst(scheme.count + 3)
+            let slash = rest.firstIndex(of: "/")
+            let authority = scheme + "://" + rest[..<(slash ?? rest.endIndex)]
+            let path = slash.map { String(rest[$0...]) }
+            guard let (host, port) = try Self.hostPort(authority, scheme: scheme) else { break }
+            self = .http(host: host, port: port, path: path == "/" ? nil : path, tls: scheme == "https")
+            return
+        }
         if text.hasPrefix("file:") {
             let pattern = String(text.dropFirst(5))
             guard !pattern.isEmpty else { throw ValidationError("invalid --input \"\(text)\": expected file:GLOB") }
             self = .file(pattern: pattern)
             return
         }
-        throw ValidationError("invalid --input \"\(text)\": expected stdin, udp://HOST:PORT, file:GLOB, tcp://HOST:PORT, tls://HOST:PORT or forward://HOST:PORT")
+        throw ValidationError("invalid --input \"\(text)\": expected stdin, udp://HOST:PORT, file:GLOB, tcp://HOST:PORT, tls://HOST:PORT, forward://HOST:PORT, http(s)://HOST:PORT[/PATH] or otlp://HOST:PORT")
     }
 
     /// `SCHEME://HOST:PORT` (IPv6 hosts in brackets) → host and port; nil when `text` has another scheme.

@@ -37,7 +37,7 @@ extension RunConfiguration {
         }
         if "\(new.network)" != "\(old.network)", new.inputs.contains(where: \.listensForConnections) {
             // A listening input keeps its port (and so its limits and TLS files) across a reload.
-            kept.append("--tls-*/--net-* of running tcp, tls and forward inputs")
+            kept.append("--tls-*/--net-*/--http-token-file of running tcp, tls, forward, http and otlp inputs")
             next.settings.network = old.network
         }
         guard writesSegments == running.writesSegments else {
@@ -53,10 +53,10 @@ extension InputSpec {
         return false
     }
 
-    /// TCP/TLS syslog and forward: inputs that hold a listening port and connections.
+    /// TCP/TLS syslog, forward, HTTP and OTLP: inputs that hold a listening port and connections.
     var listensForConnections: Bool {
         switch self {
-        case .tcp, .forward: true
+        case .tcp, .forward, .http, .otlp: true
         case .stdin, .udp, .file: false
         }
     }

@@ -61,12 +61,12 @@ struct RunConfiguration {
     }
 
     /// What `spec` is as a reload compares it. stdin and the inputs that listen on a port (UDP, TCP/TLS syslog,
-    /// forward) are compared by name only: a pipe cannot be read again and a port cannot be bound twice while the
+    /// forward, HTTP, OTLP) are compared by name only: a pipe cannot be read again and a port cannot be bound twice while the
     /// running input holds it (the new topology is built before the old one stops), so they keep running with
     /// the framing, limits and TLS files they started with.
     func inputKey(_ spec: InputSpec) -> String {
         switch spec {
-        case .stdin, .udp, .tcp, .forward: spec.description
+        case .stdin, .udp, .tcp, .forward, .http, .otlp: spec.description
         case .file: "\(spec) \(settings.framing) \(settings.tail)"
         }
     }

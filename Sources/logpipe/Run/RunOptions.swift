@@ -127,7 +127,12 @@ struct RunOptions: ParsableArguments {
             throw ValidationError("invalid --metrics \"\(m)\": expected HOST:PORT, e.g. 127.0.0.1:9300")
         }
         let network = try self.network.resolve()
-        if network.tls == nil, let tls = inputs.first(where: { if case .tcp(_, _, true) = $0 { true } else { false } }) {
+        if network.tls == nil, let tls = inputs.first(where: {
+            switch $0 {
+            case .tcp(_, _, true), .http(_, _, _, true): true
+            default: false
+            }
+        }) {
             throw ValidationError("--input \(tls) needs --tls-cert and --tls-key")
         }
         return Resolved(inputs: inputs, segments: segments, encoder: encoder, framing: framing, tail: tail,

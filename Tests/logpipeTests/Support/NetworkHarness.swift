@@ -79,6 +79,13 @@ final class LiveNetworkRun {
     }
 }
 
+/// The one entry whose message is `message` (throws when there are none or several).
+func entry(_ entries: [[String: Any]], _ message: String) throws -> [String: Any] {
+    let found = entries.filter { $0.string("message") == message }
+    guard found.count == 1 else { throw NetTestError("\(found.count) entries with message \(message) in \(entries)") }
+    return found[0]
+}
+
 struct NetTestError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
@@ -100,6 +107,22 @@ func freeTCPPort() throws -> Int {
 }
 
 func connectTCP(_ port: Int) -> Int32 { TCPTestClient.connect(port) }
+
+/// Opens `count` connections to 127.0.0.1:`port` that send nothing (the open-file limit raised to its hard
+/// limit first); as many as could be opened.
+func openIdleConnections(_ port: Int, count: Int) -> [Int32] {
+    var limit = rlimit()
+    getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    var fds: [Int32] = []
+    for _ in 0..<count {
+        let fd = connectTCP(port)
+        guard fd >= 0 else { break }
+        fds.append(fd)
+    }
+    return fds
+}
 
 @discardableResult
 func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool { TCPTestClient.send(fd, bytes) }
