@@ -111,7 +111,8 @@ final class ForwardHandler: ChannelInboundHandler {
                 reject("bad_message", "compressed \(String(decoding: compressed, as: UTF8.self)) is not gzip")
                 return nil
             }
-            do { bytes = try ForwardGunzip.decode(packed, limit: limits.maxBodyBytes) } catch {
+            // Concatenated gzip members (as Fluent Bit appends them), bounded like an HTTP body.
+            do { bytes = try BodyInflater.inflateZlib(packed, limit: limits.maxBodyBytes) } catch {
                 reject(error == .tooLarge ? "frame_too_large" : "bad_message", "gzip payload \(error)")
                 return nil
             }

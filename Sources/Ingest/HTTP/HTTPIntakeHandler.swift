@@ -8,7 +8,7 @@ import Pipeline
 ///
 /// A request is checked as soon as its head arrives (method, path, bearer token, `Content-Length` against the
 /// body limit), its body is collected up to the limit (413 and close past it), decoded (`gzip`, `zstd`,
-/// bounded: ``HTTPBodyInflater``) and given to its endpoint, which fills the connection's batch. The batch goes
+/// bounded: ``BodyInflater``) and given to its endpoint, which fills the connection's batch. The batch goes
 /// to the ``NetworkIntake``: when it is full the answer is 503 with `Retry-After`; otherwise the answer waits for
 /// the intake's reply: the endpoint's success answer once the entries are durable, 503 if they never become so.
 /// Nothing blocks the event loop; a slow client holds only its own connection.
@@ -125,7 +125,7 @@ final class HTTPIntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         let contentType = head.headers["content-type"].first
         let body: [UInt8]
         do {
-            body = try HTTPBodyInflater.decode(raw, encoding: head.headers["content-encoding"].first, limit: settings.limits.maxBodyBytes)
+            body = try BodyInflater.decode(raw, encoding: head.headers["content-encoding"].first, limit: settings.limits.maxBodyBytes)
         } catch {
             let request = HTTPIntakeRequest(path: head.uri, contentType: contentType, body: [])
             switch error {

@@ -51,21 +51,21 @@ import Testing
     @Test func gzipAndZstdBodiesDecodeWithinTheLimit() throws {
         let text = Array(String(repeating: "{\"message\":\"hello\"}\n", count: 2000).utf8)
         let gz = try Self.compress(text, ["gzip", "-c"]), zst = try Self.compress(text, ["zstd", "-c", "-q"])
-        #expect(try HTTPBodyInflater.decode(gz, encoding: "gzip", limit: 1 << 20) == text)
-        #expect(try HTTPBodyInflater.decode(zst, encoding: "zstd", limit: 1 << 20) == text)
-        #expect(try HTTPBodyInflater.decode(gz + gz, encoding: "gzip", limit: 1 << 20) == text + text, "concatenated members")
-        #expect(throws: HTTPBodyInflater.Failure.tooLarge) { _ = try HTTPBodyInflater.decode(gz, encoding: "gzip", limit: 1000) }
-        #expect(throws: HTTPBodyInflater.Failure.tooLarge) { _ = try HTTPBodyInflater.decode(zst, encoding: "zstd", limit: 1000) }
-        #expect(throws: HTTPBodyInflater.Failure.self) { _ = try HTTPBodyInflater.decode(Array(gz.prefix(gz.count / 2)), encoding: "gzip", limit: 1 << 20) }
-        #expect(throws: HTTPBodyInflater.Failure.self) { _ = try HTTPBodyInflater.decode(Array("not gzip".utf8), encoding: "gzip", limit: 1 << 20) }
-        #expect(throws: HTTPBodyInflater.Failure.unsupported("br")) { _ = try HTTPBodyInflater.decode(text, encoding: "br", limit: 1 << 20) }
+        #expect(try BodyInflater.decode(gz, encoding: "gzip", limit: 1 << 20) == text)
+        #expect(try BodyInflater.decode(zst, encoding: "zstd", limit: 1 << 20) == text)
+        #expect(try BodyInflater.decode(gz + gz, encoding: "gzip", limit: 1 << 20) == text + text, "concatenated members")
+        #expect(throws: BodyInflater.Failure.tooLarge) { _ = try BodyInflater.decode(gz, encoding: "gzip", limit: 1000) }
+        #expect(throws: BodyInflater.Failure.tooLarge) { _ = try BodyInflater.decode(zst, encoding: "zstd", limit: 1000) }
+        #expect(throws: BodyInflater.Failure.self) { _ = try BodyInflater.decode(Array(gz.prefix(gz.count / 2)), encoding: "gzip", limit: 1 << 20) }
+        #expect(throws: BodyInflater.Failure.self) { _ = try BodyInflater.decode(Array("not gzip".utf8), encoding: "gzip", limit: 1 << 20) }
+        #expect(throws: BodyInflater.Failure.unsupported("br")) { _ = try BodyInflater.decode(text, encoding: "br", limit: 1 << 20) }
     }
 
     @Test func aZipBombStopsAtTheLimit() throws {
         // 64 MiB of zeros compress to ~64 KiB; decoding stops at the 1 MiB limit.
         let bomb = try Self.compress([UInt8](repeating: 0, count: 64 << 20), ["gzip", "-c"])
         #expect(bomb.count < 200_000)
-        #expect(throws: HTTPBodyInflater.Failure.tooLarge) { _ = try HTTPBodyInflater.decode(bomb, encoding: "gzip", limit: 1 << 20) }
+        #expect(throws: BodyInflater.Failure.tooLarge) { _ = try BodyInflater.decode(bomb, encoding: "gzip", limit: 1 << 20) }
     }
 
     static func compress(_ data: [UInt8], _ command: [String]) throws -> [UInt8] {

@@ -1,12 +1,13 @@
 import CZlib
 import CZstd
 
-/// Decodes a request body sent with `Content-Encoding: gzip`, `deflate` or `zstd`, bounded: the decoded size may not pass
+/// Decodes a compressed payload: an HTTP request body sent with `Content-Encoding: gzip`, `deflate` or `zstd`, or
+/// the gzip entry stream of a forward CompressedPackedForward message. Bounded: the decoded size may not pass
 /// `limit`, and the output grows only as the data really decodes, so a small zip bomb costs at most `limit` bytes
-/// (then `tooLarge`, answered 413) and never the size it claims.
+/// (then `tooLarge`: 413 for HTTP, `frame_too_large` for forward) and never the size it claims.
 ///
-/// Pure functions over whole bodies (an HTTP input holds the body anyway, within the body limit).
-enum HTTPBodyInflater {
+/// Pure functions over whole bodies (an input holds the body anyway, within its body limit).
+enum BodyInflater {
     enum Failure: Error, Equatable {
         /// Decoded past the limit.
         case tooLarge
