@@ -62,11 +62,13 @@ import Glibc
         let certs = try TestCertificates(in: dir.path)
         let live = try LiveNetworkRun(scheme: "tls", extra: ["--tls-cert", certs.serverCert, "--tls-key", certs.serverKey,
                                                              "--tls-client-ca", certs.ca], dir: dir)
-        func client(_ message: String, cert: String?, key: String?) -> ProcessResult? {
-            try? runProgram("/usr/bin/env", ["python3", "-c", """
+        /// `tls11`: a client that offers only TLS 1.0/1.1 (its own security level lowered so the offer reaches the
+        /// server, which must refuse it: TLS 1.2 is the minimum).
+        func client(_ message: String, cert: String?, key: String?, tls11: Bool = false) -> ProcessResult? {
+            try? runProgram("/usr/bin/env", ["python3", "-W", "ignore", "-c", """
                 import socket, ssl, sys
                 ctx = ssl.create_default_context(cafile="\(certs.ca)")
-                ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+                \(tls11 ? "ctx.set_ciphers('DEFAULT:@SECLEVEL=0'); ctx.minimum_version = ssl.TLSVersion.TLSv1; ctx.maximum_version = ssl.TLSVersion.TLSv1_1" : "ctx.minimum_version = ssl.TLSVersion.TLSv1_2")
                 \(cert.map { "ctx.load_cert_chain('\($0)', '\(key!)')" } ?? "pass")
                 s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", \(live.port))), server_hostname="127.0.0.1")
                 s.sendall(b"<11>1 2026-12-04T10:00:00Z web01 \(message) - - - \(message) over tls\\n")
@@ -84,6 +86,8 @@ import Glibc
         #expect(good?.status == 0, "\(good?.stderrText ?? "")")
         _ = client("nocert", cert: nil, key: nil)
         _ = client("wrongcert", cert: certs.wrongCert, key: certs.wrongKey)
+        let old = client("tls11", cert: certs.clientCert, key: certs.clientKey, tls11: true)
+        #expect(old?.status != 0, "a TLS 1.1 client was served: \(old?.stdoutText ?? "")")
         let rsyslog = try TestRsyslog(dir: dir, action: """
             action(type="omfwd" target="127.0.0.1" port="\(live.port)" protocol="tcp" TCP_Framing="octet-counted" \
             StreamDriver="gtls" StreamDriverMode="1" StreamDriverAuthMode="x509/certvalid" template="RSYSLOG_SyslogProtocol23Format")
@@ -103,8 +107,9 @@ import Glibc
         #expect(right.string("context.service") == "rightcert")
         #expect(!entries.contains { $0.string("message") == "nocert over tls" })
         #expect(!entries.contains { $0.string("message") == "wrongcert over tls" })
+        #expect(!entries.contains { $0.string("message") == "tls11 over tls" })
         #expect(try entry(entries, "relayed over tls").string("context.service") == "tlsrelay")
-        #expect(r.stderrText.contains("2 tls_handshake"), "\(r.stderrText)")
+        #expect(r.stderrText.contains("3 tls_handshake"), "\(r.stderrText)") // no certificate, wrong CA, TLS 1.1
     }
 
     /// PyPI fluent-logger (no acknowledgements: its `require_ack_response` is accepted and ignored), then a client

@@ -162,11 +162,9 @@ final class HTTPIntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let notDurable = endpoint.refusal(.serviceUnavailable, message: "the input stopped before the entries were durable; send them again", request: request)
-        let counters = settings.counters
         let offer = settings.intake.offer(raw) { isDurable in
             loop.execute {
                 let (handler, context) = bound.value
-                if isDurable { counters.received(entries: entries) }
                 handler.respond(context, isDurable ? durable : notDurable, reject: isDurable ? nil : "not_durable", count: entries)
             }
         }

@@ -43,7 +43,6 @@ public final class IntakeFeeder {
         let entries = batch.lines.count
         switch intake.offer(batch, reply: reply) {
         case .queued:
-            counters.received(entries: entries)
             return true
         case .full:
             return false

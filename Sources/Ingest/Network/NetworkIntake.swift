@@ -45,9 +45,14 @@ public final class NetworkIntake: @unchecked Sendable {
     private var acknowledgedSequence: Int64 = 0
     private(set) var peakQueuedBytes = 0
 
-    public init(key: String, maxQueuedBytes: Int = 64 << 20) {
+    /// Where queued entries are counted (`logpipe_input_entries_total`): here, so the figure means the same for
+    /// every protocol — entries taken into the pipeline, whether or not their sender waits for an answer.
+    private let counters: NetworkCounters?
+
+    public init(key: String, maxQueuedBytes: Int = 64 << 20, counters: NetworkCounters? = nil) {
         self.key = key
         self.maxQueuedBytes = max(maxQueuedBytes, 1)
+        self.counters = counters
     }
 
     /// Queues `batch` (its position is set here) and registers `reply` for when it is durable.
@@ -64,6 +69,7 @@ public final class NetworkIntake: @unchecked Sendable {
         peakQueuedBytes = max(peakQueuedBytes, queuedBytes)
         if let reply { replies.append((sequence, reply)) }
         condition.broadcast()
+        counters?.received(entries: batch.lines.count)
         return .queued
     }
 

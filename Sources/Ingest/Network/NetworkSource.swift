@@ -20,8 +20,8 @@ public final class NetworkSource: Source, @unchecked Sendable {
     public init(name: String, limits: NetworkLimits,
                 makeServer: (NetworkIntake, NetworkCounters) throws -> NetworkServer) throws {
         self.name = name
-        let intake = NetworkIntake(key: name, maxQueuedBytes: limits.maxQueuedBytes)
         let counters = NetworkCounters()
+        let intake = NetworkIntake(key: name, maxQueuedBytes: limits.maxQueuedBytes, counters: counters)
         self.intake = intake
         self.counters = counters
         server = try makeServer(intake, counters)

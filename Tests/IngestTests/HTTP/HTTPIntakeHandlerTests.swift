@@ -16,7 +16,7 @@ import Testing
 
         init(endpoint: any HTTPIntakeEndpoint = NDJSONEndpoint(path: "/logs", maxLineBytes: 1 << 20), token: String? = nil,
              maxQueuedBytes: Int = 1 << 20, maxBodyBytes: Int = 1 << 20, headerTimeoutMillis: Int? = nil) throws {
-            intake = NetworkIntake(key: "http://test", maxQueuedBytes: maxQueuedBytes)
+            intake = NetworkIntake(key: "http://test", maxQueuedBytes: maxQueuedBytes, counters: counters)
             var limits = NetworkLimits()
             limits.maxBodyBytes = maxBodyBytes
             let input = NetworkInputContext(name: "http://test", intake: intake, counters: counters, limits: limits, pool: nil)
